@@ -1,0 +1,558 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/cespare/xxhash/v2"
+)
+
+// Evaluator is a compiled, immutable ruleset. It is safe for concurrent use
+// by any number of goroutines; a new ruleset is a new Evaluator, so a
+// holder swaps them atomically and readers never lock.
+//
+// A nil *Evaluator is valid: every evaluation returns the caller's default
+// with error code PROVIDER_NOT_READY.
+type Evaluator struct {
+	tenantID    string
+	environment string
+	version     string
+	flags       map[string]*flag
+	keys        []string // sorted
+}
+
+// flag is a compiled Flag.
+type flag struct {
+	key         string
+	typ         FlagType
+	enabled     bool
+	variants    []variant // sorted by name
+	off         int       // variant index, or -1 for the caller's default
+	prereqs     []prereq
+	targets     map[string]int // targeting key → variant index
+	rules       []rule
+	def         serve
+	static      bool // no targets and no rules
+	metadata    map[string]any
+	trackEvents bool
+	fingerprint uint64 // changes when anything that decides the flag changes
+}
+
+type variant struct {
+	name  string
+	value any // bool, string, int64, float64, or a plain JSON object/array
+	asF64 any // integer flags only: the value as float64, boxed once
+}
+
+type prereq struct {
+	flag *flag
+	ok   []bool // indexed by the prerequisite flag's variant index
+}
+
+type rule struct {
+	id          string
+	conds       []condition
+	serve       serve
+	trackEvents bool
+}
+
+// serve is a compiled Serve: a fixed variant, a rollout, or (for an absent
+// default) nothing.
+type serve struct {
+	variant int // -1 unless a fixed variant
+	rollout *rollout
+}
+
+func (s *serve) present() bool { return s.variant >= 0 || s.rollout != nil }
+
+type segment struct {
+	included map[string]struct{}
+	excluded map[string]struct{}
+	rules    [][]condition
+}
+
+// contains reports whether ctx is in the segment: its targeting key is
+// included, or it is not excluded and a rule matches.
+func (s *segment) contains(ctx map[string]any) bool {
+	key, _ := ctx[targetingKey].(string)
+	if key != "" {
+		if _, ok := s.included[key]; ok {
+			return true
+		}
+		if _, ok := s.excluded[key]; ok {
+			return false
+		}
+	}
+	for _, conds := range s.rules {
+		if allMatch(conds, ctx) {
+			return true
+		}
+	}
+	return false
+}
+
+// Compile validates rs and builds an Evaluator. Every problem is a
+// *ValidationError naming the JSON path of the offending field. Compile
+// copies what it keeps: later changes to rs do not affect the Evaluator.
+func Compile(rs *Ruleset) (*Evaluator, error) {
+	if rs == nil {
+		return nil, &ValidationError{Message: "ruleset is nil"}
+	}
+	if rs.SchemaVersion != SchemaVersion {
+		return nil, errorf("schemaVersion", "unsupported schema version %d: this SDK reads schemaVersion 1", rs.SchemaVersion)
+	}
+	e := &Evaluator{
+		tenantID:    rs.TenantID,
+		environment: rs.Environment,
+		version:     rs.Version,
+		flags:       make(map[string]*flag, len(rs.Flags)),
+		keys:        sortedKeys(rs.Flags),
+	}
+
+	segments := make(map[string]*segment, len(rs.Segments))
+	for _, name := range sortedKeys(rs.Segments) {
+		s, err := compileSegment(pathKey("segments", name), rs.Segments[name])
+		if err != nil {
+			return nil, err
+		}
+		segments[name] = s
+	}
+
+	// Allocate every flag first so prerequisites can point at each other.
+	for _, key := range e.keys {
+		e.flags[key] = &flag{key: key}
+	}
+	for _, key := range e.keys {
+		model := rs.Flags[key]
+		if err := e.compileFlag(pathKey("flags", key), e.flags[key], &model, rs.Flags, segments, rs.Version); err != nil {
+			return nil, err
+		}
+	}
+	if err := e.checkCycles(rs); err != nil {
+		return nil, err
+	}
+	fp := fingerprinter{rs: rs, done: make(map[string]uint64, len(rs.Flags)), segs: make(map[string][]byte)}
+	for _, key := range e.keys {
+		e.flags[key].fingerprint = fp.flag(key)
+	}
+	return e, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func compileSegment(path string, s Segment) (*segment, error) {
+	cs := &segment{included: stringSet(s.Included), excluded: stringSet(s.Excluded)}
+	for i, r := range s.Rules {
+		rp := pathIndex(path+".rules", i)
+		if len(r.Conditions) == 0 {
+			return nil, errorf(rp+".conditions", "a segment rule needs at least one condition")
+		}
+		conds, err := compileConditions(rp+".conditions", r.Conditions, nil, true)
+		if err != nil {
+			return nil, err
+		}
+		cs.rules = append(cs.rules, conds)
+	}
+	return cs, nil
+}
+
+func stringSet(list []string) map[string]struct{} {
+	if len(list) == 0 {
+		return nil
+	}
+	m := make(map[string]struct{}, len(list))
+	for _, s := range list {
+		m[s] = struct{}{}
+	}
+	return m
+}
+
+func compileConditions(path string, list []Condition, segments map[string]*segment, inSegment bool) ([]condition, error) {
+	out := make([]condition, len(list))
+	for i := range list {
+		var err error
+		if out[i], err = compileCondition(pathIndex(path, i), &list[i], segments, inSegment); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Flag, segments map[string]*segment, version string) error {
+	switch m.Type {
+	case TypeBoolean, TypeString, TypeInteger, TypeFloat, TypeObject:
+		f.typ = m.Type
+	case "":
+		return errorf(path, "missing required field \"type\": use boolean, string, integer, float or object")
+	default:
+		return errorf(path+".type", "unknown flag type %q; use boolean, string, integer, float or object", m.Type)
+	}
+	f.enabled = m.Enabled == nil || *m.Enabled
+	f.trackEvents = m.TrackEvents
+
+	if len(m.Variants) == 0 {
+		return errorf(path+".variants", "a flag needs at least one variant")
+	}
+	index := make(map[string]int, len(m.Variants))
+	for i, name := range sortedKeys(m.Variants) {
+		if name == "" {
+			return errorf(path+".variants", "a variant name must not be empty")
+		}
+		v, err := variantValue(pathKey(path+".variants", name), m.Type, m.Variants[name])
+		if err != nil {
+			return err
+		}
+		v.name = name
+		f.variants = append(f.variants, v)
+		index[name] = i
+	}
+	lookup := func(p, name string) (int, error) {
+		if i, ok := index[name]; ok {
+			return i, nil
+		}
+		return 0, errorf(p, "unknown variant %q; the flag's variants are %s", name, strings.Join(sortedKeys(m.Variants), ", "))
+	}
+
+	f.off = -1
+	if m.OffVariant != "" {
+		var err error
+		if f.off, err = lookup(path+".offVariant", m.OffVariant); err != nil {
+			return err
+		}
+	}
+
+	for i, p := range m.Prerequisites {
+		pp := pathIndex(path+".prerequisites", i)
+		target, ok := e.flags[p.Flag]
+		switch {
+		case p.Flag == "":
+			return errorf(pp+".flag", "prerequisite needs a flag key")
+		case p.Flag == f.key:
+			return errorf(pp+".flag", "flag %q cannot be its own prerequisite", p.Flag)
+		case !ok:
+			return errorf(pp+".flag", "unknown flag %q: define it under flags or fix the key", p.Flag)
+		case len(p.Variants) == 0:
+			return errorf(pp+".variants", "list at least one variant of %q that satisfies the prerequisite", p.Flag)
+		}
+		other := sortedKeys(all[p.Flag].Variants) // variant indexes follow name order
+		cp := prereq{flag: target, ok: make([]bool, len(other))}
+		for j, name := range p.Variants {
+			k, found := slices.BinarySearch(other, name)
+			if !found {
+				return errorf(pathIndex(pp+".variants", j), "unknown variant %q of flag %q; its variants are %s", name, p.Flag, strings.Join(other, ", "))
+			}
+			cp.ok[k] = true
+		}
+		f.prereqs = append(f.prereqs, cp)
+	}
+
+	seen := make(map[string]string)
+	for i, t := range m.Targets {
+		tp := pathIndex(path+".targets", i)
+		vi, err := lookup(tp+".variant", t.Variant)
+		if err != nil {
+			return err
+		}
+		if len(t.Values) == 0 {
+			return errorf(tp+".values", "a target needs at least one targeting key")
+		}
+		if f.targets == nil {
+			f.targets = make(map[string]int)
+		}
+		for j, key := range t.Values {
+			if prev, dup := seen[key]; dup && prev != t.Variant {
+				return errorf(pathIndex(tp+".values", j), "targeting key %q is already targeted to variant %q; a key may appear under one variant only", key, prev)
+			}
+			seen[key] = t.Variant
+			f.targets[key] = vi
+		}
+	}
+
+	ids := make(map[string]int)
+	for i := range m.Rules {
+		r := &m.Rules[i]
+		rp := pathIndex(path+".rules", i)
+		if r.ID != "" {
+			if prev, dup := ids[r.ID]; dup {
+				return errorf(rp+".id", "rule id %q is already used by rules[%d]; rule ids must be unique within a flag", r.ID, prev)
+			}
+			ids[r.ID] = i
+		}
+		conds, err := compileConditions(rp+".conditions", r.Conditions, segments, false)
+		if err != nil {
+			return err
+		}
+		s, err := compileServe(rp+".serve", f.key, &r.Serve, lookup)
+		if err != nil {
+			return err
+		}
+		f.rules = append(f.rules, rule{id: r.ID, conds: conds, serve: s, trackEvents: r.TrackEvents})
+	}
+
+	f.def = serve{variant: -1}
+	if m.Default != nil {
+		var err error
+		if f.def, err = compileServe(path+".default", f.key, m.Default, lookup); err != nil {
+			return err
+		}
+	}
+	f.static = len(m.Targets) == 0 && len(m.Rules) == 0
+
+	if len(m.Metadata) > 0 || version != "" {
+		f.metadata = make(map[string]any, len(m.Metadata)+1)
+	}
+	for _, k := range sortedKeys(m.Metadata) {
+		v, err := metadataValue(pathKey(path+".metadata", k), m.Metadata[k])
+		if err != nil {
+			return err
+		}
+		f.metadata[k] = v
+	}
+	if version != "" {
+		f.metadata["rulesetVersion"] = version
+	}
+	return nil
+}
+
+func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (int, error)) (serve, error) {
+	out := serve{variant: -1}
+	switch {
+	case s.Variant != "" && s.Rollout != nil:
+		return out, errorf(path, "set exactly one of variant or rollout, not both")
+	case s.Variant == "" && s.Rollout == nil:
+		return out, errorf(path, "set exactly one of variant or rollout")
+	case s.Variant != "":
+		var err error
+		out.variant, err = lookup(path+".variant", s.Variant)
+		return out, err
+	}
+	ro := s.Rollout
+	rp := path + ".rollout"
+	if len(ro.Variants) == 0 {
+		return out, errorf(rp+".variants", "a rollout needs at least one weighted variant")
+	}
+	seed := ro.Seed
+	if seed == "" {
+		seed = flagKey
+	}
+	cr := &rollout{prefix: seed + "."}
+	by := ro.BucketBy
+	if by == "" {
+		by = targetingKey
+	}
+	var problem string
+	if cr.bucketBy, problem = parseAttr(by); problem != "" {
+		return out, errorf(rp+".bucketBy", "%s", problem)
+	}
+	cr.byKey = by == targetingKey
+	used := make(map[string]bool)
+	for i, wv := range ro.Variants {
+		wp := pathIndex(rp+".variants", i)
+		vi, err := lookup(wp+".variant", wv.Variant)
+		if err != nil {
+			return out, err
+		}
+		if used[wv.Variant] {
+			return out, errorf(wp+".variant", "variant %q is listed twice in the rollout; merge the weights", wv.Variant)
+		}
+		used[wv.Variant] = true
+		cr.total += wv.Weight
+		if cr.total > 1<<32 {
+			return out, errorf(rp+".variants", "weights add up to more than 4294967296")
+		}
+		cr.variants = append(cr.variants, vi)
+		cr.cumulative = append(cr.cumulative, cr.total)
+	}
+	if cr.total == 0 {
+		return out, errorf(rp+".variants", "weights add up to 0; give at least one variant a positive weight")
+	}
+	out.rollout = cr
+	return out, nil
+}
+
+// variantValue checks a variant value against the flag type and converts it
+// to the form results carry.
+func variantValue(path string, typ FlagType, v any) (variant, error) {
+	bad := func(want string) (variant, error) {
+		return variant{}, errorf(path, "expected %s for a %s flag, got %s", want, typ, describe(v))
+	}
+	switch typ {
+	case TypeBoolean:
+		b, ok := v.(bool)
+		if !ok {
+			return bad("true or false")
+		}
+		return variant{value: b}, nil
+	case TypeString:
+		s, ok := v.(string)
+		if !ok {
+			return bad("a string")
+		}
+		return variant{value: s}, nil
+	case TypeInteger:
+		n, ok := toNumber(v)
+		if !ok {
+			return bad("a whole number")
+		}
+		if !n.isInt {
+			if n.f != math.Trunc(n.f) || math.Abs(n.f) > 1<<53 {
+				return variant{}, errorf(path, "expected a whole number within int64 for an integer flag, got %s; use a float flag for fractions", describe(v))
+			}
+			n = intNumber(int64(n.f))
+		}
+		return variant{value: n.i, asF64: float64(n.i)}, nil
+	case TypeFloat:
+		n, ok := toNumber(v)
+		if !ok {
+			return bad("a number")
+		}
+		return variant{value: n.f}, nil
+	default: // TypeObject
+		switch v.(type) {
+		case map[string]any, []any:
+		default:
+			return bad("a JSON object or array")
+		}
+		if p := badJSON(v); p != "" {
+			return variant{}, errorf(path+p, "object values may hold only JSON values (objects, arrays, strings, numbers, booleans, null)")
+		}
+		return variant{value: copyJSON(v)}, nil
+	}
+}
+
+// badJSON returns the relative path of the first value in v that is not a
+// plain JSON value, or "".
+func badJSON(v any) string {
+	switch t := v.(type) {
+	case nil, string, bool, json.Number:
+		return ""
+	case map[string]any:
+		for _, k := range sortedKeys(t) {
+			if p := badJSON(t[k]); p != "" {
+				return pathKey("", k) + p
+			}
+		}
+		return ""
+	case []any:
+		for i, e := range t {
+			if p := badJSON(e); p != "" {
+				return pathIndex("", i) + p
+			}
+		}
+		return ""
+	}
+	if n, ok := toNumber(v); ok && !math.IsInf(n.f, 0) && !math.IsNaN(n.f) {
+		return ""
+	}
+	return " "
+}
+
+// metadataValue checks a metadata value; whole numbers become int64, other
+// numbers float64.
+func metadataValue(path string, v any) (any, error) {
+	switch t := v.(type) {
+	case string, bool:
+		return t, nil
+	}
+	n, ok := toNumber(v)
+	if !ok {
+		return nil, errorf(path, "metadata values must be strings, numbers or booleans, got %s", describe(v))
+	}
+	if n.isInt {
+		return n.i, nil
+	}
+	if n.f == math.Trunc(n.f) && math.Abs(n.f) <= 1<<53 {
+		return int64(n.f), nil
+	}
+	return n.f, nil
+}
+
+// checkCycles rejects prerequisite cycles, naming the cycle.
+func (e *Evaluator) checkCycles(rs *Ruleset) error {
+	const (
+		unvisited = iota
+		active
+		done
+	)
+	state := make(map[string]int, len(rs.Flags))
+	var stack []string
+	var visit func(key string) error
+	visit = func(key string) error {
+		state[key] = active
+		stack = append(stack, key)
+		for i, p := range rs.Flags[key].Prerequisites {
+			switch state[p.Flag] {
+			case active:
+				start := slices.Index(stack, p.Flag)
+				cycle := append(slices.Clone(stack[start:]), p.Flag)
+				return errorf(pathIndex(pathKey("flags", key)+".prerequisites", i)+".flag",
+					"prerequisite cycle %s; remove one of these prerequisites", strings.Join(cycle, " → "))
+			case unvisited:
+				if err := visit(p.Flag); err != nil {
+					return err
+				}
+			}
+		}
+		stack = stack[:len(stack)-1]
+		state[key] = done
+		return nil
+	}
+	for _, key := range e.keys {
+		if state[key] == unvisited {
+			if err := visit(key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// fingerprinter hashes each flag's definition together with the segments and
+// prerequisites it depends on, so ChangedFlags sees indirect changes too.
+type fingerprinter struct {
+	rs   *Ruleset
+	done map[string]uint64
+	segs map[string][]byte
+}
+
+func (fp *fingerprinter) flag(key string) uint64 {
+	if h, ok := fp.done[key]; ok {
+		return h
+	}
+	f := fp.rs.Flags[key]
+	d := xxhash.New()
+	b, _ := json.Marshal(f)
+	d.Write(b)
+	for _, r := range f.Rules {
+		for _, c := range r.Conditions {
+			if c.Operator != OpInSegment {
+				continue
+			}
+			for _, v := range c.Values {
+				name, _ := v.(string)
+				sb, ok := fp.segs[name]
+				if !ok {
+					sb, _ = json.Marshal(fp.rs.Segments[name])
+					fp.segs[name] = sb
+				}
+				d.Write(sb)
+			}
+		}
+	}
+	for _, p := range f.Prerequisites {
+		fmt.Fprintf(d, "|%x", fp.flag(p.Flag))
+	}
+	h := d.Sum64()
+	fp.done[key] = h
+	return h
+}

@@ -1,0 +1,38 @@
+// Package evaluator parses, validates and evaluates Switchyard rulesets
+// (schema version 1) locally, with no network code.
+//
+// A ruleset document is decoded strictly by Parse (or Load), which rejects
+// the whole document, with a *ValidationError naming the JSON path, on any
+// problem: malformed JSON, unknown fields, duplicate keys, wrong types,
+// unknown variants, operators or segments, prerequisite cycles, bad weights,
+// invalid regular expressions or versions. A rejected document never yields
+// an Evaluator, so a holder of the last good Evaluator keeps serving it.
+//
+// Compile turns the wire model (Ruleset) into an immutable *Evaluator: every
+// regular expression, set, number, timestamp, version and JSON Pointer is
+// prepared once, at load. Evaluating a boolean, string, integer or float
+// flag does not allocate. An Evaluator is safe for concurrent use; to change
+// rulesets, compile a new one and swap a pointer (atomic.Pointer).
+//
+// Evaluation takes the context as map[string]any, the shape of an
+// OpenFeature flattened context, with the targeting key under
+// "targetingKey". It returns a Result (value, variant, reason, rule ID,
+// error code, flag metadata) and never an error or a panic.
+//
+// # Operator semantics
+//
+// A list-valued attribute ([]any, []string, []int, []int64, []float64)
+// matches when any element matches. A missing or null attribute never
+// matches, even with negate. A value of the wrong type for the operator
+// does not match (and so does match when negated). Numbers of every Go
+// numeric type and json.Number compare numerically; the string "29" is not
+// the number 29. Attributes are top-level keys or RFC 6901 JSON Pointers
+// into nested map[string]any values ([]any elements by index).
+//
+// # Bucketing
+//
+// Rollouts use algorithm xxh64-v1: bucket = xxhash64(seed + "." + value) %
+// 100000, and the first variant whose cumulative weight w satisfies
+// bucket*total < w*100000 is served. Bucket exposes the hash so other
+// implementations can check the known answers in testdata.
+package evaluator

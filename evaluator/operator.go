@@ -1,0 +1,349 @@
+package evaluator
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// condition is a compiled Condition: its values are prepared for the
+// operator at load (sets, numbers, regexps, timestamps, versions, segment
+// pointers), so matching does no parsing of the ruleset and no allocation.
+type condition struct {
+	attr     attrRef
+	op       Operator
+	negate   bool
+	strs     []string            // in (few strings), contains, startsWith, endsWith
+	strSet   map[string]struct{} // in (many strings)
+	nums     []number            // in, numeric comparisons
+	bools    [2]bool             // in: whether false / true are listed
+	regexps  []*regexp.Regexp    // matches
+	times    []time.Time         // before, after
+	versions []semver            // semver*
+	segments []*segment          // inSegment
+}
+
+// stringSetThreshold is the number of `in` strings above which a map beats
+// a linear scan.
+const stringSetThreshold = 8
+
+// match reports whether the condition holds for ctx. A missing (or null)
+// attribute never matches, even when negated.
+func (c *condition) match(ctx map[string]any) bool {
+	if c.op == OpInSegment {
+		in := false
+		for _, s := range c.segments {
+			if s.contains(ctx) {
+				in = true
+				break
+			}
+		}
+		return in != c.negate
+	}
+	v, ok := c.attr.lookup(ctx)
+	if !ok {
+		return false
+	}
+	var r bool
+	switch list := v.(type) {
+	case []any:
+		r = anyMatches(c, list)
+	case []string:
+		r = anyMatches(c, list)
+	case []int:
+		r = anyMatches(c, list)
+	case []int64:
+		r = anyMatches(c, list)
+	case []float64:
+		r = anyMatches(c, list)
+	default:
+		r = c.matchValue(v)
+	}
+	return r != c.negate
+}
+
+// anyMatches applies the condition to each element of a list attribute.
+func anyMatches[T any](c *condition, list []T) bool {
+	if c.op == OpExists {
+		return true
+	}
+	for _, e := range list {
+		if c.matchValue(e) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchValue applies the operator to one present value; a value of the
+// wrong type does not match.
+func (c *condition) matchValue(v any) bool {
+	switch c.op {
+	case OpExists:
+		// exists: the value is present and not null.
+		return v != nil
+	case OpIn:
+		// in: equal to a listed string, number (numerically) or boolean.
+		switch t := v.(type) {
+		case string:
+			if c.strSet != nil {
+				_, ok := c.strSet[t]
+				return ok
+			}
+			for _, s := range c.strs {
+				if s == t {
+					return true
+				}
+			}
+			return false
+		case bool:
+			if t {
+				return c.bools[1]
+			}
+			return c.bools[0]
+		}
+		return c.anyNumber(v, func(x int) bool { return x == 0 })
+	case OpContains, OpStartsWith, OpEndsWith:
+		// contains/startsWith/endsWith: substring, prefix or suffix.
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		for _, want := range c.strs {
+			switch {
+			case c.op == OpContains && strings.Contains(s, want),
+				c.op == OpStartsWith && strings.HasPrefix(s, want),
+				c.op == OpEndsWith && strings.HasSuffix(s, want):
+				return true
+			}
+		}
+		return false
+	case OpMatches:
+		// matches: the RE2 pattern matches somewhere in the string.
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		for _, re := range c.regexps {
+			if re.MatchString(s) {
+				return true
+			}
+		}
+		return false
+	case OpLessThan:
+		return c.anyNumber(v, func(x int) bool { return x < 0 })
+	case OpLessThanOrEqual:
+		return c.anyNumber(v, func(x int) bool { return x <= 0 })
+	case OpGreaterThan:
+		return c.anyNumber(v, func(x int) bool { return x > 0 })
+	case OpGreaterThanOrEqual:
+		return c.anyNumber(v, func(x int) bool { return x >= 0 })
+	case OpBefore, OpAfter:
+		// before/after: timestamps compared in time.
+		t, ok := toTime(v)
+		if !ok {
+			return false
+		}
+		for _, want := range c.times {
+			if (c.op == OpBefore && t.Before(want)) || (c.op == OpAfter && t.After(want)) {
+				return true
+			}
+		}
+		return false
+	case OpSemverEqual, OpSemverLessThan, OpSemverGreaterThan:
+		// semver*: SemVer 2.0.0 precedence, build metadata ignored.
+		s, ok := v.(string)
+		if !ok {
+			return false
+		}
+		ver, ok := parseSemver(s)
+		if !ok {
+			return false
+		}
+		for _, want := range c.versions {
+			x := ver.compare(want)
+			if (c.op == OpSemverEqual && x == 0) || (c.op == OpSemverLessThan && x < 0) || (c.op == OpSemverGreaterThan && x > 0) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
+}
+
+// anyNumber reports whether v is a number and test(cmp(v, value)) holds for
+// any of the condition's numbers.
+func (c *condition) anyNumber(v any, test func(int) bool) bool {
+	n, ok := toNumber(v)
+	if !ok {
+		return false
+	}
+	for _, want := range c.nums {
+		if test(n.cmp(want)) {
+			return true
+		}
+	}
+	return false
+}
+
+// toTime reads a timestamp attribute: a time.Time, an RFC 3339 string, or
+// Unix seconds as a number.
+func toTime(v any) (time.Time, bool) {
+	switch t := v.(type) {
+	case time.Time:
+		return t, true
+	case string:
+		ts, err := time.Parse(time.RFC3339Nano, t)
+		return ts, err == nil
+	}
+	n, ok := toNumber(v)
+	if !ok {
+		return time.Time{}, false
+	}
+	if n.isInt {
+		return time.Unix(n.i, 0), true
+	}
+	if math.IsNaN(n.f) || math.Abs(n.f) > 1e15 {
+		return time.Time{}, false
+	}
+	sec, frac := math.Modf(n.f)
+	return time.Unix(int64(sec), int64(frac*1e9)), true
+}
+
+// compileCondition validates a Condition and prepares its values. inSegment
+// reports whether the condition sits inside a segment, where inSegment is
+// not allowed.
+func compileCondition(path string, cd *Condition, segments map[string]*segment, inSegment bool) (condition, error) {
+	c := condition{op: cd.Operator, negate: cd.Negate}
+	valuesPath := path + ".values"
+	if !strings.Contains(", "+operatorList+",", ", "+string(cd.Operator)+",") {
+		return c, errorf(path+".operator", "unknown operator %q; use one of %s (names are case-sensitive)", cd.Operator, operatorList)
+	}
+	if cd.Operator == OpInSegment {
+		if inSegment {
+			return c, errorf(path+".operator", "inSegment cannot be used inside a segment; list the segment's keys or copy its rules instead")
+		}
+		if cd.Attribute != "" {
+			return c, errorf(path+".attribute", "inSegment takes no attribute; remove it and name segments in values")
+		}
+	} else {
+		if cd.Attribute == "" {
+			return c, errorf(path, "missing attribute: operator %q needs an attribute name or a JSON Pointer such as /address/country", cd.Operator)
+		}
+		var problem string
+		if c.attr, problem = parseAttr(cd.Attribute); problem != "" {
+			return c, errorf(path+".attribute", "%s", problem)
+		}
+	}
+	if cd.Operator == OpExists {
+		if len(cd.Values) != 0 {
+			return c, errorf(valuesPath, "exists takes no values; remove them")
+		}
+		return c, nil
+	}
+	if len(cd.Values) == 0 {
+		return c, errorf(valuesPath, "operator %q needs at least one value", cd.Operator)
+	}
+	for i, v := range cd.Values {
+		vp := pathIndex(valuesPath, i)
+		switch cd.Operator {
+		case OpIn:
+			switch t := v.(type) {
+			case string:
+				c.strs = append(c.strs, t)
+			case bool:
+				if t {
+					c.bools[1] = true
+				} else {
+					c.bools[0] = true
+				}
+			default:
+				n, ok := toNumber(v)
+				if !ok {
+					return c, errorf(vp, "in compares strings, numbers and booleans; got %s", describe(v))
+				}
+				c.nums = append(c.nums, n)
+			}
+		case OpContains, OpStartsWith, OpEndsWith:
+			s, ok := v.(string)
+			if !ok {
+				return c, errorf(vp, "%s needs string values; got %s", cd.Operator, describe(v))
+			}
+			c.strs = append(c.strs, s)
+		case OpMatches:
+			s, ok := v.(string)
+			if !ok {
+				return c, errorf(vp, "matches needs a regular expression string; got %s", describe(v))
+			}
+			re, err := regexp.Compile(s)
+			if err != nil {
+				return c, errorf(vp, "invalid regular expression %q: %s (RE2 syntax)", s, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+			}
+			c.regexps = append(c.regexps, re)
+		case OpLessThan, OpLessThanOrEqual, OpGreaterThan, OpGreaterThanOrEqual:
+			n, ok := toNumber(v)
+			if !ok {
+				return c, errorf(vp, "%s needs number values; got %s (write 29, not \"29\")", cd.Operator, describe(v))
+			}
+			c.nums = append(c.nums, n)
+		case OpBefore, OpAfter:
+			t, ok := toTime(v)
+			if _, isTime := v.(time.Time); !ok || isTime {
+				return c, errorf(vp, "%s needs an RFC 3339 timestamp string (2026-01-02T15:04:05Z) or Unix seconds; got %s", cd.Operator, describe(v))
+			}
+			c.times = append(c.times, t)
+		case OpSemverEqual, OpSemverLessThan, OpSemverGreaterThan:
+			s, _ := v.(string)
+			ver, ok := parseSemver(s)
+			if !ok {
+				return c, errorf(vp, "%s needs a semantic version such as 1.2.3 or v2.0.0-rc.1; got %s", cd.Operator, describe(v))
+			}
+			c.versions = append(c.versions, ver)
+		case OpInSegment:
+			name, ok := v.(string)
+			if !ok {
+				return c, errorf(vp, "inSegment needs segment names; got %s", describe(v))
+			}
+			s, ok := segments[name]
+			if !ok {
+				return c, errorf(vp, "unknown segment %q: define it under segments or fix the name", name)
+			}
+			c.segments = append(c.segments, s)
+		}
+	}
+	if cd.Operator == OpIn && len(c.strs) > stringSetThreshold {
+		c.strSet = make(map[string]struct{}, len(c.strs))
+		for _, s := range c.strs {
+			c.strSet[s] = struct{}{}
+		}
+		c.strs = nil
+	}
+	return c, nil
+}
+
+const operatorList = "in, contains, startsWith, endsWith, matches, lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual, before, after, semverEqual, semverLessThan, semverGreaterThan, exists, inSegment"
+
+// describe renders a ruleset value for an error message.
+func describe(v any) string {
+	switch t := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("the string %q", t)
+	case bool:
+		return fmt.Sprintf("the boolean %t", t)
+	case json.Number:
+		return "the number " + t.String()
+	case map[string]any:
+		return "an object"
+	case []any:
+		return "an array"
+	}
+	if _, ok := toNumber(v); ok {
+		return fmt.Sprintf("the number %v", v)
+	}
+	return fmt.Sprintf("a %T", v)
+}
