@@ -2,12 +2,9 @@ package evaluator
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"slices"
 	"strings"
-
-	"github.com/cespare/xxhash/v2"
 )
 
 // Evaluator is a compiled, immutable ruleset. It is safe for concurrent use
@@ -134,7 +131,7 @@ func Compile(rs *Ruleset) (*Evaluator, error) {
 	if err := e.checkCycles(rs); err != nil {
 		return nil, err
 	}
-	fp := fingerprinter{rs: rs, done: make(map[string]uint64, len(rs.Flags)), segs: make(map[string][]byte)}
+	fp := fingerprinter{rs: rs, done: make(map[string]uint64, len(rs.Flags)), segs: make(map[string]uint64)}
 	for _, key := range e.keys {
 		e.flags[key].fingerprint = fp.flag(key)
 	}
@@ -522,7 +519,7 @@ func (e *Evaluator) checkCycles(rs *Ruleset) error {
 type fingerprinter struct {
 	rs   *Ruleset
 	done map[string]uint64
-	segs map[string][]byte
+	segs map[string]uint64
 }
 
 func (fp *fingerprinter) flag(key string) uint64 {
@@ -530,9 +527,8 @@ func (fp *fingerprinter) flag(key string) uint64 {
 		return h
 	}
 	f := fp.rs.Flags[key]
-	d := xxhash.New()
-	b, _ := json.Marshal(f)
-	d.Write(b)
+	h := newHasher()
+	h.flag(&f)
 	for _, r := range f.Rules {
 		for _, c := range r.Conditions {
 			if c.Operator != OpInSegment {
@@ -540,19 +536,21 @@ func (fp *fingerprinter) flag(key string) uint64 {
 			}
 			for _, v := range c.Values {
 				name, _ := v.(string)
-				sb, ok := fp.segs[name]
+				sh, ok := fp.segs[name]
 				if !ok {
-					sb, _ = json.Marshal(fp.rs.Segments[name])
-					fp.segs[name] = sb
+					seg := newHasher()
+					seg.segment(fp.rs.Segments[name])
+					sh = seg.d.Sum64()
+					fp.segs[name] = sh
 				}
-				d.Write(sb)
+				h.u64(sh)
 			}
 		}
 	}
 	for _, p := range f.Prerequisites {
-		fmt.Fprintf(d, "|%x", fp.flag(p.Flag))
+		h.u64(fp.flag(p.Flag))
 	}
-	h := d.Sum64()
-	fp.done[key] = h
-	return h
+	sum := h.d.Sum64()
+	fp.done[key] = sum
+	return sum
 }

@@ -1,14 +1,9 @@
 package evaluator
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
-	"fmt"
-	"io"
 	"math"
 	"strconv"
-	"strings"
 )
 
 // Parse decodes a ruleset document strictly and validates it completely:
@@ -18,7 +13,8 @@ import (
 // expression or version all reject the whole document with a
 // *ValidationError naming the JSON path.
 //
-// Numbers in the returned model are json.Number values.
+// Numbers in the returned model are json.Number values, so the model
+// survives Parse → json.Marshal → Parse unchanged.
 func Parse(data []byte) (*Ruleset, error) {
 	rs, err := decode(data)
 	if err != nil {
@@ -40,677 +36,383 @@ func Load(data []byte) (*Evaluator, error) {
 	return Compile(rs)
 }
 
-// member and object keep a JSON object's members in document order, so
-// errors are reported for the first offending member.
-type member struct {
-	key string
-	val any
-}
-
-type object []member
-
-// decode turns a document into the wire model, checking syntax, duplicate
+// decode reads a document into the wire model, checking syntax, duplicate
 // keys, field names and JSON types. Semantic checks are Compile's.
 func decode(data []byte) (*Ruleset, error) {
-	tree, err := readTree(data)
-	if err != nil {
-		return nil, err
-	}
-	return decodeRuleset(tree)
-}
-
-// readTree reads one JSON value with object members in order, rejecting
-// duplicate keys at any depth and trailing data.
-func readTree(data []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	r := treeReader{dec: dec, data: data}
-	v, err := r.value("")
-	if err != nil {
-		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &ValidationError{Message: "unexpected data after the top-level JSON value " + r.where(dec.InputOffset())}
-	}
-	return v, nil
-}
-
-type treeReader struct {
-	dec  *json.Decoder
-	data []byte
-}
-
-// where renders a byte offset as "at line L, column C".
-func (r *treeReader) where(off int64) string {
-	if off > int64(len(r.data)) {
-		off = int64(len(r.data))
-	}
-	before := r.data[:off]
-	line := bytes.Count(before, []byte{'\n'}) + 1
-	col := int(off) - bytes.LastIndexByte(before, '\n')
-	return fmt.Sprintf("at line %d, column %d", line, col)
-}
-
-func (r *treeReader) syntax(err error) error {
-	if err == io.EOF {
-		return &ValidationError{Message: "document is empty or truncated: expected a JSON object"}
-	}
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return &ValidationError{Message: "malformed JSON " + r.where(se.Offset) + ": " + strings.TrimPrefix(se.Error(), "json: ")}
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return &ValidationError{Message: "malformed JSON: document ends early"}
-	}
-	return &ValidationError{Message: "malformed JSON: " + err.Error()}
-}
-
-func (r *treeReader) value(path string) (any, error) {
-	tok, err := r.dec.Token()
-	if err != nil {
-		return nil, r.syntax(err)
-	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil // string, json.Number, bool or nil
-	}
-	switch d {
+	d := &decoder{data: data, path: make([]pathSeg, 0, 16)}
+	switch d.peek() {
+	case 0:
+		return nil, &ValidationError{Message: "document is empty: expected a JSON object with schemaVersion and flags"}
 	case '{':
-		var obj object
-		var seen map[string]struct{}
-		for r.dec.More() {
-			tok, err := r.dec.Token()
-			if err != nil {
-				return nil, r.syntax(err)
-			}
-			key := tok.(string)
-			// Small objects are checked by scanning, large ones by a set.
-			if seen == nil && len(obj) >= 8 {
-				seen = make(map[string]struct{}, 16)
-				for _, m := range obj {
-					seen[m.key] = struct{}{}
-				}
-			}
-			dup := false
-			if seen != nil {
-				_, dup = seen[key]
-				seen[key] = struct{}{}
-			} else {
-				for _, m := range obj {
-					if m.key == key {
-						dup = true
-						break
-					}
-				}
-			}
-			if dup {
-				return nil, errorf(pathKey(path, key), "duplicate key %q: each key may appear once in an object", key)
-			}
-			v, err := r.value(pathKey(path, key))
-			if err != nil {
-				return nil, err
-			}
-			obj = append(obj, member{key, v})
+	default:
+		if d.kind() == "invalid JSON" {
+			return nil, d.syntax("expected a JSON object")
 		}
-		if _, err := r.dec.Token(); err != nil {
-			return nil, r.syntax(err)
-		}
-		if obj == nil {
-			obj = object{}
-		}
-		return obj, nil
-	case '[':
-		arr := []any{}
-		for r.dec.More() {
-			v, err := r.value(pathIndex(path, len(arr)))
-			if err != nil {
-				return nil, err
+		return nil, &ValidationError{Message: "a ruleset document must be a JSON object, got " + d.kind()}
+	}
+	rs := &Ruleset{}
+	hasVersion := false
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "schemaVersion":
+			hasVersion = true
+			var n json.Number
+			if n, err = d.num("the number 1"); err != nil {
+				return err
 			}
-			arr = append(arr, v)
+			if i, perr := strconv.ParseInt(string(n), 10, 64); perr != nil || i != SchemaVersion {
+				return d.fail("unsupported schema version %s: this SDK reads schemaVersion 1", n)
+			}
+			rs.SchemaVersion = SchemaVersion
+		case "tenantId":
+			rs.TenantID, err = d.str()
+		case "environment":
+			rs.Environment, err = d.str()
+		case "version":
+			rs.Version, err = d.str()
+		case "flags":
+			rs.Flags = map[string]Flag{}
+			err = d.object(func(key string) error {
+				f, err := d.flag()
+				rs.Flags[key] = f
+				return err
+			})
+		case "segments":
+			rs.Segments = map[string]Segment{}
+			err = d.object(func(key string) error {
+				s, err := d.segment()
+				rs.Segments[key] = s
+				return err
+			})
+		default:
+			err = d.unknownField(key, "schemaVersion, tenantId, environment, version, flags, segments")
 		}
-		if _, err := r.dec.Token(); err != nil {
-			return nil, r.syntax(err)
-		}
-		return arr, nil
-	}
-	return nil, &ValidationError{Message: "malformed JSON: unexpected " + d.String()}
-}
-
-// kindOf names a tree value's JSON type for error messages.
-func kindOf(v any) string {
-	switch v.(type) {
-	case nil:
-		return "null"
-	case string:
-		return "a string"
-	case json.Number:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case object:
-		return "an object"
-	case []any:
-		return "an array"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
-func wantObject(path string, v any) (object, error) {
-	if o, ok := v.(object); ok {
-		return o, nil
-	}
-	return nil, errorf(path, "expected an object, got %s", kindOf(v))
-}
-
-func wantArray(path string, v any) ([]any, error) {
-	if a, ok := v.([]any); ok {
-		return a, nil
-	}
-	return nil, errorf(path, "expected an array, got %s", kindOf(v))
-}
-
-func wantString(path string, v any) (string, error) {
-	if s, ok := v.(string); ok {
-		return s, nil
-	}
-	return "", errorf(path, "expected a string, got %s", kindOf(v))
-}
-
-func wantBool(path string, v any) (bool, error) {
-	if b, ok := v.(bool); ok {
-		return b, nil
-	}
-	return false, errorf(path, "expected true or false, got %s", kindOf(v))
-}
-
-func wantStrings(path string, v any) ([]string, error) {
-	arr, err := wantArray(path, v)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	out := make([]string, len(arr))
-	for i, e := range arr {
-		if out[i], err = wantString(pathIndex(path, i), e); err != nil {
-			return nil, err
-		}
+	if err := d.end(); err != nil {
+		return nil, err
 	}
-	return out, nil
+	if !hasVersion {
+		return nil, missingField("", "schemaVersion")
+	}
+	// Empty and absent mean the same; normalise so a parsed model
+	// marshals and parses back to an equal value.
+	if rs.Flags == nil {
+		rs.Flags = map[string]Flag{}
+	}
+	if len(rs.Segments) == 0 {
+		rs.Segments = nil
+	}
+	return rs, nil
 }
 
-func unknownField(path, key string, allowed string) error {
-	return errorf(pathKey(path, key), "unknown field %q; allowed fields are %s", key, allowed)
+func (d *decoder) unknownField(key, allowed string) error {
+	return d.fail("unknown field %q; allowed fields are %s", key, allowed)
+}
+
+// required reports the first field of names that was not seen, as an
+// error at the current path (the enclosing object).
+func (d *decoder) required(seen []bool, names ...string) error {
+	for i, ok := range seen {
+		if !ok {
+			return missingField(d.pathString(), names[i])
+		}
+	}
+	return nil
 }
 
 func missingField(path, key string) error {
 	return errorf(path, "missing required field %q", key)
 }
 
-// plain converts a tree value into the plain form kept in the model:
-// map[string]any, []any, string, json.Number, bool and nil.
-func plain(v any) any {
-	switch t := v.(type) {
-	case object:
-		m := make(map[string]any, len(t))
-		for _, mb := range t {
-			m[mb.key] = plain(mb.val)
-		}
-		return m
-	case []any:
-		out := make([]any, len(t))
-		for i, e := range t {
-			out[i] = plain(e)
-		}
-		return out
-	}
-	return v
-}
-
-func decodeRuleset(tree any) (*Ruleset, error) {
-	obj, err := wantObject("", tree)
-	if err != nil {
-		return nil, &ValidationError{Message: "a ruleset document must be a JSON object, got " + kindOf(tree)}
-	}
-	rs := &Ruleset{}
-	hasVersion := false
-	for _, m := range obj {
-		p := pathKey("", m.key)
-		switch m.key {
-		case "schemaVersion":
-			n, ok := m.val.(json.Number)
-			if !ok {
-				return nil, errorf(p, "expected the number 1, got %s", kindOf(m.val))
-			}
-			i, err := strconv.ParseInt(string(n), 10, 64)
-			if err != nil || i != SchemaVersion {
-				return nil, errorf(p, "unsupported schema version %s: this SDK reads schemaVersion 1", n)
-			}
-			rs.SchemaVersion = int(i)
-			hasVersion = true
-		case "tenantId":
-			rs.TenantID, err = wantString(p, m.val)
-		case "environment":
-			rs.Environment, err = wantString(p, m.val)
-		case "version":
-			rs.Version, err = wantString(p, m.val)
-		case "flags":
-			rs.Flags, err = decodeFlags(p, m.val)
-		case "segments":
-			rs.Segments, err = decodeSegments(p, m.val)
-		default:
-			err = unknownField("", m.key, "schemaVersion, tenantId, environment, version, flags, segments")
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if !hasVersion {
-		return nil, missingField("", "schemaVersion")
-	}
-	return rs, nil
-}
-
-func decodeFlags(path string, v any) (map[string]Flag, error) {
-	obj, err := wantObject(path, v)
-	if err != nil {
-		return nil, err
-	}
-	flags := make(map[string]Flag, len(obj))
-	for _, m := range obj {
-		f, err := decodeFlag(pathKey(path, m.key), m.val)
-		if err != nil {
-			return nil, err
-		}
-		flags[m.key] = f
-	}
-	return flags, nil
-}
-
 const flagFields = "type, enabled, variants, offVariant, prerequisites, targets, rules, default, metadata, trackEvents"
 
-func decodeFlag(path string, v any) (Flag, error) {
+func (d *decoder) flag() (Flag, error) {
 	var f Flag
-	obj, err := wantObject(path, v)
-	if err != nil {
-		return f, err
-	}
-	for _, m := range obj {
-		p := pathKey(path, m.key)
-		switch m.key {
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
 		case "type":
 			var s string
-			s, err = wantString(p, m.val)
+			s, err = d.str()
 			f.Type = FlagType(s)
 		case "enabled":
 			var b bool
-			b, err = wantBool(p, m.val)
+			b, err = d.boolean()
 			f.Enabled = &b
 		case "variants":
-			var vo object
-			if vo, err = wantObject(p, m.val); err == nil {
-				f.Variants = make(map[string]any, len(vo))
-				for _, vm := range vo {
-					f.Variants[vm.key] = plain(vm.val)
-				}
-			}
+			f.Variants = map[string]any{}
+			err = d.object(func(name string) error {
+				v, err := d.plain()
+				f.Variants[name] = v
+				return err
+			})
 		case "offVariant":
-			f.OffVariant, err = wantString(p, m.val)
+			f.OffVariant, err = d.str()
 		case "prerequisites":
-			f.Prerequisites, err = decodePrerequisites(p, m.val)
+			err = d.array(func(int) error {
+				p, err := d.prerequisite()
+				f.Prerequisites = append(f.Prerequisites, p)
+				return err
+			})
 		case "targets":
-			f.Targets, err = decodeTargets(p, m.val)
+			err = d.array(func(int) error {
+				t, err := d.target()
+				f.Targets = append(f.Targets, t)
+				return err
+			})
 		case "rules":
-			var arr []any
-			if arr, err = wantArray(p, m.val); err == nil {
-				f.Rules = make([]Rule, len(arr))
-				for i, e := range arr {
-					if f.Rules[i], err = decodeRule(pathIndex(p, i), e); err != nil {
-						break
-					}
-				}
-			}
+			err = d.array(func(int) error {
+				r, err := d.rule()
+				f.Rules = append(f.Rules, r)
+				return err
+			})
 		case "default":
 			var s Serve
-			s, err = decodeServe(p, m.val)
+			s, err = d.serve()
 			f.Default = &s
 		case "metadata":
-			var mo object
-			if mo, err = wantObject(p, m.val); err == nil {
-				f.Metadata = make(map[string]any, len(mo))
-				for _, mm := range mo {
-					f.Metadata[mm.key] = plain(mm.val)
-				}
+			f.Metadata = map[string]any{}
+			err = d.object(func(name string) error {
+				v, err := d.plain()
+				f.Metadata[name] = v
+				return err
+			})
+			if len(f.Metadata) == 0 {
+				f.Metadata = nil // an empty object and no object mean the same
 			}
 		case "trackEvents":
-			f.TrackEvents, err = wantBool(p, m.val)
+			f.TrackEvents, err = d.boolean()
 		default:
-			err = unknownField(path, m.key, flagFields)
+			err = d.unknownField(key, flagFields)
 		}
-		if err != nil {
-			return f, err
-		}
-	}
-	return f, nil
+		return err
+	})
+	return f, err
 }
 
-func decodePrerequisites(path string, v any) ([]Prerequisite, error) {
-	arr, err := wantArray(path, v)
+func (d *decoder) prerequisite() (Prerequisite, error) {
+	var p Prerequisite
+	var seen [2]bool
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "flag":
+			seen[0] = true
+			p.Flag, err = d.str()
+		case "variants":
+			seen[1] = true
+			p.Variants, err = d.strs()
+		default:
+			err = d.unknownField(key, "flag, variants")
+		}
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return p, err
 	}
-	out := make([]Prerequisite, len(arr))
-	for i, e := range arr {
-		p := pathIndex(path, i)
-		obj, err := wantObject(p, e)
-		if err != nil {
-			return nil, err
-		}
-		var hasFlag, hasVariants bool
-		for _, m := range obj {
-			switch m.key {
-			case "flag":
-				out[i].Flag, err = wantString(pathKey(p, m.key), m.val)
-				hasFlag = true
-			case "variants":
-				out[i].Variants, err = wantStrings(pathKey(p, m.key), m.val)
-				hasVariants = true
-			default:
-				err = unknownField(p, m.key, "flag, variants")
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if !hasFlag {
-			return nil, missingField(p, "flag")
-		}
-		if !hasVariants {
-			return nil, missingField(p, "variants")
-		}
-	}
-	return out, nil
+	return p, d.required(seen[:], "flag", "variants")
 }
 
-func decodeTargets(path string, v any) ([]Target, error) {
-	arr, err := wantArray(path, v)
+func (d *decoder) target() (Target, error) {
+	var t Target
+	var seen [2]bool
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "variant":
+			seen[0] = true
+			t.Variant, err = d.str()
+		case "values":
+			seen[1] = true
+			t.Values, err = d.strs()
+		default:
+			err = d.unknownField(key, "variant, values")
+		}
+		return err
+	})
 	if err != nil {
-		return nil, err
+		return t, err
 	}
-	out := make([]Target, len(arr))
-	for i, e := range arr {
-		p := pathIndex(path, i)
-		obj, err := wantObject(p, e)
-		if err != nil {
-			return nil, err
-		}
-		var hasVariant, hasValues bool
-		for _, m := range obj {
-			switch m.key {
-			case "variant":
-				out[i].Variant, err = wantString(pathKey(p, m.key), m.val)
-				hasVariant = true
-			case "values":
-				out[i].Values, err = wantStrings(pathKey(p, m.key), m.val)
-				hasValues = true
-			default:
-				err = unknownField(p, m.key, "variant, values")
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		if !hasVariant {
-			return nil, missingField(p, "variant")
-		}
-		if !hasValues {
-			return nil, missingField(p, "values")
-		}
-	}
-	return out, nil
+	return t, d.required(seen[:], "variant", "values")
 }
 
-func decodeRule(path string, v any) (Rule, error) {
+func (d *decoder) rule() (Rule, error) {
 	var r Rule
-	obj, err := wantObject(path, v)
+	var seen [1]bool
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "id":
+			r.ID, err = d.str()
+		case "conditions":
+			r.Conditions, err = d.conditions()
+		case "serve":
+			seen[0] = true
+			r.Serve, err = d.serve()
+		case "trackEvents":
+			r.TrackEvents, err = d.boolean()
+		default:
+			err = d.unknownField(key, "id, conditions, serve, trackEvents")
+		}
+		return err
+	})
 	if err != nil {
 		return r, err
 	}
-	hasServe := false
-	for _, m := range obj {
-		p := pathKey(path, m.key)
-		switch m.key {
-		case "id":
-			r.ID, err = wantString(p, m.val)
-		case "conditions":
-			r.Conditions, err = decodeConditions(p, m.val)
-		case "serve":
-			r.Serve, err = decodeServe(p, m.val)
-			hasServe = true
-		case "trackEvents":
-			r.TrackEvents, err = wantBool(p, m.val)
-		default:
-			err = unknownField(path, m.key, "id, conditions, serve, trackEvents")
-		}
-		if err != nil {
-			return r, err
-		}
-	}
-	if !hasServe {
-		return r, missingField(path, "serve")
-	}
-	return r, nil
+	return r, d.required(seen[:], "serve")
 }
 
-func decodeConditions(path string, v any) ([]Condition, error) {
-	arr, err := wantArray(path, v)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Condition, len(arr))
-	for i, e := range arr {
-		p := pathIndex(path, i)
-		obj, err := wantObject(p, e)
-		if err != nil {
-			return nil, err
-		}
-		hasOp := false
-		for _, m := range obj {
-			mp := pathKey(p, m.key)
-			switch m.key {
+func (d *decoder) conditions() ([]Condition, error) {
+	var out []Condition
+	err := d.array(func(int) error {
+		var c Condition
+		var seen [1]bool
+		err := d.object(func(key string) error {
+			var err error
+			switch key {
 			case "attribute":
-				out[i].Attribute, err = wantString(mp, m.val)
+				c.Attribute, err = d.str()
 			case "operator":
+				seen[0] = true
 				var s string
-				s, err = wantString(mp, m.val)
-				out[i].Operator = Operator(s)
-				hasOp = true
+				s, err = d.str()
+				c.Operator = Operator(s)
 			case "values":
-				var vals []any
-				if vals, err = wantArray(mp, m.val); err == nil {
-					out[i].Values = make([]any, len(vals))
-					for j, val := range vals {
-						out[i].Values[j] = plain(val)
-					}
-				}
+				err = d.array(func(int) error {
+					v, err := d.plain()
+					c.Values = append(c.Values, v)
+					return err
+				})
 			case "negate":
-				out[i].Negate, err = wantBool(mp, m.val)
+				c.Negate, err = d.boolean()
 			default:
-				err = unknownField(p, m.key, "attribute, operator, values, negate")
+				err = d.unknownField(key, "attribute, operator, values, negate")
 			}
-			if err != nil {
-				return nil, err
-			}
+			return err
+		})
+		out = append(out, c)
+		if err != nil {
+			return err
 		}
-		if !hasOp {
-			return nil, missingField(p, "operator")
-		}
-	}
-	return out, nil
+		return d.required(seen[:], "operator")
+	})
+	return out, err
 }
 
-func decodeServe(path string, v any) (Serve, error) {
+func (d *decoder) serve() (Serve, error) {
 	var s Serve
-	obj, err := wantObject(path, v)
-	if err != nil {
-		return s, err
-	}
-	for _, m := range obj {
-		p := pathKey(path, m.key)
-		switch m.key {
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
 		case "variant":
-			s.Variant, err = wantString(p, m.val)
+			s.Variant, err = d.str()
 		case "rollout":
 			var ro Rollout
-			ro, err = decodeRollout(p, m.val)
+			ro, err = d.rollout()
 			s.Rollout = &ro
 		default:
-			err = unknownField(path, m.key, "variant, rollout (exactly one)")
+			err = d.unknownField(key, "variant, rollout (exactly one)")
 		}
-		if err != nil {
-			return s, err
-		}
-	}
-	return s, nil
+		return err
+	})
+	return s, err
 }
 
-func decodeRollout(path string, v any) (Rollout, error) {
+func (d *decoder) rollout() (Rollout, error) {
 	var ro Rollout
-	obj, err := wantObject(path, v)
+	var seen [1]bool
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "variants":
+			seen[0] = true
+			err = d.array(func(int) error {
+				w, err := d.weighted()
+				ro.Variants = append(ro.Variants, w)
+				return err
+			})
+		case "bucketBy":
+			ro.BucketBy, err = d.str()
+		case "seed":
+			ro.Seed, err = d.str()
+		default:
+			err = d.unknownField(key, "variants, bucketBy, seed")
+		}
+		return err
+	})
 	if err != nil {
 		return ro, err
 	}
-	hasVariants := false
-	for _, m := range obj {
-		p := pathKey(path, m.key)
-		switch m.key {
-		case "variants":
-			hasVariants = true
-			var arr []any
-			if arr, err = wantArray(p, m.val); err != nil {
-				return ro, err
-			}
-			ro.Variants = make([]WeightedVariant, len(arr))
-			for i, e := range arr {
-				if ro.Variants[i], err = decodeWeighted(pathIndex(p, i), e); err != nil {
-					return ro, err
-				}
-			}
-		case "bucketBy":
-			ro.BucketBy, err = wantString(p, m.val)
-		case "seed":
-			ro.Seed, err = wantString(p, m.val)
-		default:
-			err = unknownField(path, m.key, "variants, bucketBy, seed")
-		}
-		if err != nil {
-			return ro, err
-		}
-	}
-	if !hasVariants {
-		return ro, missingField(path, "variants")
-	}
-	return ro, nil
+	return ro, d.required(seen[:], "variants")
 }
 
-func decodeWeighted(path string, v any) (WeightedVariant, error) {
+func (d *decoder) weighted() (WeightedVariant, error) {
 	var w WeightedVariant
-	obj, err := wantObject(path, v)
+	var seen [2]bool
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "variant":
+			seen[0] = true
+			w.Variant, err = d.str()
+		case "weight":
+			seen[1] = true
+			var n json.Number
+			if n, err = d.num("a non-negative integer"); err != nil {
+				return err
+			}
+			var perr error
+			w.Weight, perr = strconv.ParseUint(string(n), 10, 64)
+			if perr != nil || w.Weight > math.MaxUint32+1 {
+				return d.fail("weight %s is not an integer from 0 to 4294967296", n)
+			}
+		default:
+			err = d.unknownField(key, "variant, weight")
+		}
+		return err
+	})
 	if err != nil {
 		return w, err
 	}
-	var hasVariant, hasWeight bool
-	for _, m := range obj {
-		p := pathKey(path, m.key)
-		switch m.key {
-		case "variant":
-			w.Variant, err = wantString(p, m.val)
-			hasVariant = true
-		case "weight":
-			hasWeight = true
-			n, ok := m.val.(json.Number)
-			if !ok {
-				return w, errorf(p, "expected a non-negative integer, got %s", kindOf(m.val))
-			}
-			w.Weight, err = strconv.ParseUint(string(n), 10, 64)
-			if err != nil || w.Weight > math.MaxUint32+1 {
-				return w, errorf(p, "weight %s is not an integer from 0 to 4294967296", n)
-			}
-		default:
-			err = unknownField(path, m.key, "variant, weight")
-		}
-		if err != nil {
-			return w, err
-		}
-	}
-	if !hasVariant {
-		return w, missingField(path, "variant")
-	}
-	if !hasWeight {
-		return w, missingField(path, "weight")
-	}
-	return w, nil
+	return w, d.required(seen[:], "variant", "weight")
 }
 
-func decodeSegments(path string, v any) (map[string]Segment, error) {
-	obj, err := wantObject(path, v)
-	if err != nil {
-		return nil, err
-	}
-	segs := make(map[string]Segment, len(obj))
-	for _, m := range obj {
-		p := pathKey(path, m.key)
-		so, err := wantObject(p, m.val)
-		if err != nil {
-			return nil, err
-		}
-		var s Segment
-		for _, sm := range so {
-			sp := pathKey(p, sm.key)
-			switch sm.key {
-			case "included":
-				s.Included, err = wantStrings(sp, sm.val)
-			case "excluded":
-				s.Excluded, err = wantStrings(sp, sm.val)
-			case "rules":
-				var arr []any
-				if arr, err = wantArray(sp, sm.val); err == nil {
-					s.Rules = make([]SegmentRule, len(arr))
-					for i, e := range arr {
-						if s.Rules[i], err = decodeSegmentRule(pathIndex(sp, i), e); err != nil {
-							break
-						}
+func (d *decoder) segment() (Segment, error) {
+	var s Segment
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "included":
+			s.Included, err = d.strs()
+		case "excluded":
+			s.Excluded, err = d.strs()
+		case "rules":
+			err = d.array(func(int) error {
+				var r SegmentRule
+				err := d.object(func(key string) error {
+					var err error
+					switch key {
+					case "id":
+						r.ID, err = d.str()
+					case "conditions":
+						r.Conditions, err = d.conditions()
+					default:
+						err = d.unknownField(key, "id, conditions")
 					}
-				}
-			default:
-				err = unknownField(p, sm.key, "included, excluded, rules")
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		segs[m.key] = s
-	}
-	return segs, nil
-}
-
-func decodeSegmentRule(path string, v any) (SegmentRule, error) {
-	var r SegmentRule
-	obj, err := wantObject(path, v)
-	if err != nil {
-		return r, err
-	}
-	for _, m := range obj {
-		p := pathKey(path, m.key)
-		switch m.key {
-		case "id":
-			r.ID, err = wantString(p, m.val)
-		case "conditions":
-			r.Conditions, err = decodeConditions(p, m.val)
+					return err
+				})
+				s.Rules = append(s.Rules, r)
+				return err
+			})
 		default:
-			err = unknownField(path, m.key, "id, conditions")
+			err = d.unknownField(key, "included, excluded, rules")
 		}
-		if err != nil {
-			return r, err
-		}
-	}
-	return r, nil
+		return err
+	})
+	return s, err
 }

@@ -23,7 +23,7 @@ type Ruleset struct {
 	// Version is an opaque label reported with every evaluation.
 	Version string `json:"version,omitempty"`
 	// Flags maps flag keys to flags.
-	Flags map[string]Flag `json:"flags"`
+	Flags map[string]Flag `json:"flags,omitempty"`
 	// Segments maps segment names to segments referenced by inSegment.
 	Segments map[string]Segment `json:"segments,omitempty"`
 }

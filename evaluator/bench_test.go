@@ -1,0 +1,206 @@
+package evaluator_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/switchyardhq/switchyard/evaluator"
+)
+
+// The benchmark cases of SPEC section 7 and issue 2, shared with the
+// zero-allocation tests in alloc_test.go.
+
+var boolVariants = map[string]any{"on": true, "off": false}
+
+func benchVariant(name string) *evaluator.Serve { return &evaluator.Serve{Variant: name} }
+
+// benchThreeRules is the "3 rules" case: a string `in` over 20 values, an
+// endsWith, and a numeric greaterThan; the context matches only the last
+// rule, which serves a 20/80 rollout.
+func benchThreeRules() evaluator.Flag {
+	countries := make([]any, 20)
+	for i := range countries {
+		countries[i] = fmt.Sprintf("C%02d", i)
+	}
+	return evaluator.Flag{
+		Type:     evaluator.TypeBoolean,
+		Variants: boolVariants,
+		Rules: []evaluator.Rule{
+			{ID: "countries", Conditions: []evaluator.Condition{{Attribute: "country", Operator: evaluator.OpIn, Values: countries}}, Serve: *benchVariant("on")},
+			{ID: "staff", Conditions: []evaluator.Condition{{Attribute: "email", Operator: evaluator.OpEndsWith, Values: []any{"@acme.com"}}}, Serve: *benchVariant("on")},
+			{ID: "big", Conditions: []evaluator.Condition{{Attribute: "seats", Operator: evaluator.OpGreaterThan, Values: []any{100}}},
+				Serve: evaluator.Serve{Rollout: &evaluator.Rollout{Variants: []evaluator.WeightedVariant{{Variant: "on", Weight: 20}, {Variant: "off", Weight: 80}}}}},
+		},
+		Default: benchVariant("off"),
+	}
+}
+
+func benchRuleset(extraFlags int) *evaluator.Ruleset {
+	rs := &evaluator.Ruleset{
+		SchemaVersion: 1,
+		Version:       "bench",
+		Flags: map[string]evaluator.Flag{
+			"static":      {Type: evaluator.TypeBoolean, Variants: boolVariants, Default: benchVariant("on")},
+			"string":      {Type: evaluator.TypeString, Variants: map[string]any{"a": "alpha", "b": "beta"}, Default: benchVariant("b")},
+			"integer":     {Type: evaluator.TypeInteger, Variants: map[string]any{"small": 10, "large": 100}, Default: benchVariant("large")},
+			"float":       {Type: evaluator.TypeFloat, Variants: map[string]any{"low": 0.1, "high": 0.9}, Default: benchVariant("low")},
+			"three-rules": benchThreeRules(),
+			"rollout": {Type: evaluator.TypeBoolean, Variants: boolVariants,
+				Default: &evaluator.Serve{Rollout: &evaluator.Rollout{Variants: []evaluator.WeightedVariant{{Variant: "on", Weight: 20}, {Variant: "off", Weight: 80}}}}},
+			"segment": {Type: evaluator.TypeBoolean, Variants: boolVariants,
+				Rules:   []evaluator.Rule{{Conditions: []evaluator.Condition{{Operator: evaluator.OpInSegment, Values: []any{"big"}}}, Serve: *benchVariant("on")}},
+				Default: benchVariant("off")},
+		},
+		Segments: map[string]evaluator.Segment{"big": {Included: benchKeys(10000)}},
+	}
+	nonMatching := evaluator.Flag{Type: evaluator.TypeBoolean, Variants: boolVariants, Default: benchVariant("off")}
+	for i := range 100 {
+		nonMatching.Rules = append(nonMatching.Rules, evaluator.Rule{
+			Conditions: []evaluator.Condition{{Attribute: "plan", Operator: evaluator.OpIn, Values: []any{"plan-" + strconv.Itoa(i)}}},
+			Serve:      *benchVariant("on"),
+		})
+	}
+	rs.Flags["hundred-rules"] = nonMatching
+	for i := range extraFlags {
+		rs.Flags["extra-"+strconv.Itoa(i)] = benchThreeRules()
+	}
+	return rs
+}
+
+func benchKeys(n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = "user-" + strconv.Itoa(i)
+	}
+	return keys
+}
+
+func benchContext() map[string]any {
+	return map[string]any{
+		"targetingKey": "user-5000",
+		"country":      "ZZ",
+		"email":        "someone@example.com",
+		"seats":        250,
+		"plan":         "free",
+	}
+}
+
+// benchCases maps benchmark names to flag keys; every case evaluates to a
+// variant (never an error) for benchContext.
+var benchCases = []struct{ name, flag string }{
+	{"static", "static"},
+	{"string", "string"},
+	{"integer", "integer"},
+	{"float", "float"},
+	{"three-rules-rollout", "three-rules"},
+	{"rollout-20-80", "rollout"},
+	{"segment-10000-included", "segment"},
+	{"hundred-nonmatching-rules", "hundred-rules"},
+}
+
+func benchCompile(tb testing.TB, rs *evaluator.Ruleset) *evaluator.Evaluator {
+	tb.Helper()
+	ev, err := evaluator.Compile(rs)
+	if err != nil {
+		tb.Fatalf("Compile: %v", err)
+	}
+	return ev
+}
+
+func BenchmarkEvaluate(b *testing.B) {
+	ev := benchCompile(b, benchRuleset(0))
+	ctx := benchContext()
+	for _, c := range benchCases {
+		b.Run(c.name, func(b *testing.B) {
+			if r := ev.Evaluate(c.flag, ctx); r.Variant == "" {
+				b.Fatalf("Evaluate(%q) = %+v, want a variant", c.flag, r)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				ev.Evaluate(c.flag, ctx)
+			}
+		})
+	}
+}
+
+// BenchmarkEvaluateFlagCount shows that evaluation cost does not depend on
+// how many flags the ruleset holds.
+func BenchmarkEvaluateFlagCount(b *testing.B) {
+	ctx := benchContext()
+	for _, n := range []int{10, 1000, 10000} {
+		ev := benchCompile(b, benchRuleset(n))
+		b.Run(fmt.Sprintf("flags=%d", n), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				ev.Evaluate("three-rules", ctx)
+			}
+		})
+	}
+}
+
+func BenchmarkEvaluateParallel(b *testing.B) {
+	ev := benchCompile(b, benchRuleset(0))
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := benchContext()
+		for pb.Next() {
+			ev.Evaluate("three-rules", ctx)
+		}
+	})
+}
+
+// benchDocument is a generated ruleset document with n flags of the
+// three-rules shape, each with its own seed, plus a few segments.
+func benchDocument(tb testing.TB, n int) []byte {
+	rs := &evaluator.Ruleset{SchemaVersion: 1, Version: "load", Flags: make(map[string]evaluator.Flag, n),
+		Segments: map[string]evaluator.Segment{"beta": {Included: benchKeys(100), Rules: []evaluator.SegmentRule{{Conditions: []evaluator.Condition{{Attribute: "plan", Operator: evaluator.OpIn, Values: []any{"enterprise"}}}}}}}}
+	for i := range n {
+		f := benchThreeRules()
+		f.Rules[2].Serve.Rollout.Seed = "seed-" + strconv.Itoa(i)
+		f.Rules = append(f.Rules, evaluator.Rule{ID: "beta", Conditions: []evaluator.Condition{{Operator: evaluator.OpInSegment, Values: []any{"beta"}}}, Serve: *benchVariant("on")})
+		f.Metadata = map[string]any{"owner": "team-" + strconv.Itoa(i%50), "ticket": i}
+		rs.Flags["flag-"+strconv.Itoa(i)] = f
+	}
+	data, err := json.Marshal(rs)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return data
+}
+
+// BenchmarkLoad measures Load of a generated 10 000-flag document and
+// reports the live heap the resulting Evaluator holds (live-MiB).
+func BenchmarkLoad(b *testing.B) {
+	data := benchDocument(b, 10000)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	var ev *evaluator.Evaluator
+	for b.Loop() {
+		var err error
+		if ev, err = evaluator.Load(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	b.ReportMetric(liveHeapMiB(func() any {
+		ev, _ := evaluator.Load(data)
+		return ev
+	}), "live-MiB")
+	runtime.KeepAlive(ev)
+}
+
+// liveHeapMiB returns how much the heap grows, after garbage collection,
+// while the value built by build is kept alive.
+func liveHeapMiB(build func() any) float64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	v := build()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(v)
+	return float64(int64(after.HeapAlloc)-int64(before.HeapAlloc)) / (1 << 20)
+}

@@ -1,0 +1,384 @@
+package evaluator
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// decoder is a small streaming JSON reader: the schema decoding in parse.go
+// pulls values from it straight into the wire model, with no intermediate
+// tree. It checks the JSON grammar, rejects duplicate keys at any depth,
+// and keeps the current JSON path on a stack that is rendered only when an
+// error needs it. encoding/json is not used because it cannot report
+// duplicate keys or the path of an unknown field, and its token API costs
+// several times more per value.
+type decoder struct {
+	data []byte
+	pos  int
+	path []pathSeg
+}
+
+type pathSeg struct {
+	key   string
+	index int
+	isIdx bool
+}
+
+// maxDepth bounds nesting so hostile input cannot exhaust the stack.
+const maxDepth = 512
+
+// pathString renders the current path, such as flags.x.rules[2].serve.
+func (d *decoder) pathString() string {
+	p := ""
+	for _, s := range d.path {
+		if s.isIdx {
+			p = pathIndex(p, s.index)
+		} else {
+			p = pathKey(p, s.key)
+		}
+	}
+	return p
+}
+
+// fail returns a *ValidationError at the current path.
+func (d *decoder) fail(format string, args ...any) error {
+	return errorf(d.pathString(), format, args...)
+}
+
+func (d *decoder) where(off int) string {
+	before := d.data[:off]
+	line := bytes.Count(before, []byte{'\n'}) + 1
+	col := off - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("at line %d, column %d", line, col)
+}
+
+func (d *decoder) syntax(what string) error {
+	if d.pos >= len(d.data) {
+		return &ValidationError{Message: "malformed JSON: document ends early, " + what}
+	}
+	return &ValidationError{Message: fmt.Sprintf("malformed JSON %s: %s, found %q", d.where(d.pos), what, rune(d.data[d.pos]))}
+}
+
+func (d *decoder) space() {
+	for d.pos < len(d.data) {
+		switch d.data[d.pos] {
+		case ' ', '\t', '\n', '\r':
+			d.pos++
+		default:
+			return
+		}
+	}
+}
+
+// peek skips whitespace and returns the next byte, or 0 at the end.
+func (d *decoder) peek() byte {
+	d.space()
+	if d.pos >= len(d.data) {
+		return 0
+	}
+	return d.data[d.pos]
+}
+
+// kind names the JSON type of the next value for error messages.
+func (d *decoder) kind() string {
+	switch c := d.peek(); {
+	case c == '{':
+		return "an object"
+	case c == '[':
+		return "an array"
+	case c == '"':
+		return "a string"
+	case c == 't' && bytes.HasPrefix(d.data[d.pos:], []byte("true")),
+		c == 'f' && bytes.HasPrefix(d.data[d.pos:], []byte("false")):
+		return "a boolean"
+	case c == 'n' && bytes.HasPrefix(d.data[d.pos:], []byte("null")):
+		return "null"
+	case c == '-' || (c >= '0' && c <= '9'):
+		return "a number"
+	}
+	return "invalid JSON"
+}
+
+// wrongType fails with "expected X, got Y" unless the next value is
+// malformed, in which case the syntax error is more useful.
+func (d *decoder) wrongType(want string) error {
+	got := d.kind()
+	if got == "invalid JSON" {
+		return d.syntax("expected a value")
+	}
+	return d.fail("expected %s, got %s", want, got)
+}
+
+// object reads an object, calling member for each key with the decoder
+// positioned at its value and the key pushed on the path. member must
+// consume the value. Duplicate keys are rejected.
+func (d *decoder) object(member func(key string) error) error {
+	if d.peek() != '{' {
+		return d.wrongType("an object")
+	}
+	if len(d.path) > maxDepth {
+		return d.fail("nesting deeper than %d levels", maxDepth)
+	}
+	d.pos++
+	if d.peek() == '}' {
+		d.pos++
+		return nil
+	}
+	// Small objects are checked for duplicates by scanning, large by a set.
+	var small [16]string
+	seen := small[:0]
+	var set map[string]struct{}
+	for {
+		if d.peek() != '"' {
+			return d.syntax("expected a string key")
+		}
+		key, err := d.rawString()
+		if err != nil {
+			return err
+		}
+		d.path = append(d.path, pathSeg{key: key})
+		dup := false
+		if set == nil && len(seen) == cap(small) {
+			set = make(map[string]struct{}, 4*len(seen))
+			for _, k := range seen {
+				set[k] = struct{}{}
+			}
+		}
+		if set != nil {
+			_, dup = set[key]
+			set[key] = struct{}{}
+		} else {
+			for _, k := range seen {
+				if k == key {
+					dup = true
+					break
+				}
+			}
+			seen = append(seen, key)
+		}
+		if dup {
+			return d.fail("duplicate key %q: each key may appear once in an object", key)
+		}
+		if d.peek() != ':' {
+			return d.syntax("expected ':' after an object key")
+		}
+		d.pos++
+		if err := member(key); err != nil {
+			return err
+		}
+		d.path = d.path[:len(d.path)-1]
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case '}':
+			d.pos++
+			return nil
+		default:
+			return d.syntax("expected ',' or '}' in an object")
+		}
+	}
+}
+
+// array reads an array, calling elem for each index with the decoder
+// positioned at the element and the index pushed on the path.
+func (d *decoder) array(elem func(i int) error) error {
+	if d.peek() != '[' {
+		return d.wrongType("an array")
+	}
+	if len(d.path) > maxDepth {
+		return d.fail("nesting deeper than %d levels", maxDepth)
+	}
+	d.pos++
+	if d.peek() == ']' {
+		d.pos++
+		return nil
+	}
+	for i := 0; ; i++ {
+		d.path = append(d.path, pathSeg{index: i, isIdx: true})
+		if err := elem(i); err != nil {
+			return err
+		}
+		d.path = d.path[:len(d.path)-1]
+		switch d.peek() {
+		case ',':
+			d.pos++
+		case ']':
+			d.pos++
+			return nil
+		default:
+			return d.syntax("expected ',' or ']' in an array")
+		}
+	}
+}
+
+// str reads a string value.
+func (d *decoder) str() (string, error) {
+	if d.peek() != '"' {
+		return "", d.wrongType("a string")
+	}
+	return d.rawString()
+}
+
+// boolean reads true or false.
+func (d *decoder) boolean() (bool, error) {
+	switch {
+	case d.literal("true"):
+		return true, nil
+	case d.literal("false"):
+		return false, nil
+	}
+	return false, d.wrongType("true or false")
+}
+
+// num reads a number as a json.Number.
+func (d *decoder) num(want string) (json.Number, error) {
+	if c := d.peek(); c != '-' && (c < '0' || c > '9') {
+		return "", d.wrongType(want)
+	}
+	return d.rawNumber()
+}
+
+// strs reads an array of strings.
+func (d *decoder) strs() ([]string, error) {
+	var out []string
+	err := d.array(func(int) error {
+		s, err := d.str()
+		out = append(out, s)
+		return err
+	})
+	return out, err
+}
+
+// plain reads any JSON value into map[string]any, []any, string,
+// json.Number, bool or nil.
+func (d *decoder) plain() (any, error) {
+	switch c := d.peek(); {
+	case c == '{':
+		m := map[string]any{}
+		err := d.object(func(key string) error {
+			v, err := d.plain()
+			m[key] = v
+			return err
+		})
+		return m, err
+	case c == '[':
+		a := []any{}
+		err := d.array(func(int) error {
+			v, err := d.plain()
+			a = append(a, v)
+			return err
+		})
+		return a, err
+	case c == '"':
+		return d.rawString()
+	case c == '-' || (c >= '0' && c <= '9'):
+		return d.rawNumber()
+	case d.literal("true"):
+		return true, nil
+	case d.literal("false"):
+		return false, nil
+	case d.literal("null"):
+		return nil, nil
+	}
+	return nil, d.syntax("expected a value")
+}
+
+// end checks that nothing but whitespace follows the document.
+func (d *decoder) end() error {
+	if d.peek() != 0 {
+		return &ValidationError{Message: "unexpected data after the top-level JSON value " + d.where(d.pos)}
+	}
+	return nil
+}
+
+func (d *decoder) literal(word string) bool {
+	d.space()
+	if bytes.HasPrefix(d.data[d.pos:], []byte(word)) {
+		end := d.pos + len(word)
+		if end == len(d.data) || !isIdentByte(d.data[end]) {
+			d.pos = end
+			return true
+		}
+	}
+	return false
+}
+
+func isIdentByte(c byte) bool {
+	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+}
+
+// rawString reads a JSON string at the current position. Strings without
+// escapes are sliced directly; others are decoded by encoding/json for
+// exact escape and surrogate handling.
+func (d *decoder) rawString() (string, error) {
+	start := d.pos
+	d.pos++ // opening quote
+	simple := true
+	for d.pos < len(d.data) {
+		c := d.data[d.pos]
+		switch {
+		case c == '"':
+			d.pos++
+			raw := d.data[start:d.pos]
+			if simple && utf8.Valid(raw) {
+				return string(raw[1 : len(raw)-1]), nil
+			}
+			var out string
+			if err := json.Unmarshal(raw, &out); err != nil {
+				d.pos = start
+				return "", d.syntax("invalid escape in a string")
+			}
+			return out, nil
+		case c == '\\':
+			simple = false
+			d.pos += 2
+		case c < 0x20:
+			return "", d.syntax("control character in a string (escape it)")
+		default:
+			d.pos++
+		}
+	}
+	return "", d.syntax("unterminated string")
+}
+
+// rawNumber reads a JSON number, checking its grammar.
+func (d *decoder) rawNumber() (json.Number, error) {
+	start := d.pos
+	digits := func() int {
+		n := 0
+		for d.pos < len(d.data) && d.data[d.pos] >= '0' && d.data[d.pos] <= '9' {
+			d.pos++
+			n++
+		}
+		return n
+	}
+	if d.data[d.pos] == '-' {
+		d.pos++
+	}
+	intStart := d.pos
+	if digits() == 0 {
+		return "", d.syntax("expected a digit")
+	}
+	if d.data[intStart] == '0' && d.pos-intStart > 1 {
+		d.pos = intStart
+		return "", d.syntax("leading zero in a number")
+	}
+	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+		d.pos++
+		if digits() == 0 {
+			return "", d.syntax("expected a digit after '.'")
+		}
+	}
+	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+		d.pos++
+		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
+			d.pos++
+		}
+		if digits() == 0 {
+			return "", d.syntax("expected a digit in the exponent")
+		}
+	}
+	return json.Number(d.data[start:d.pos]), nil
+}
