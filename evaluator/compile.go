@@ -36,6 +36,10 @@ type flag struct {
 	metadata    map[string]any
 	trackEvents bool
 	fingerprint uint64 // changes when anything that decides the flag changes
+	// fixed is the precomputed result of a flag whose outcome cannot depend
+	// on the context (disabled, or static with a fixed default); nil
+	// otherwise, and always nil for object flags, whose values are copied.
+	fixed *Result
 }
 
 type variant struct {
@@ -130,6 +134,12 @@ func Compile(rs *Ruleset) (*Evaluator, error) {
 	}
 	if err := e.checkCycles(rs); err != nil {
 		return nil, err
+	}
+	for _, f := range e.flags {
+		if f.typ != TypeObject && (!f.enabled || (len(f.prereqs) == 0 && f.static && f.def.rollout == nil)) {
+			r := f.result(f.decide(nil), false)
+			f.fixed = &r
+		}
 	}
 	fp := fingerprinter{rs: rs, done: make(map[string]uint64, len(rs.Flags)), segs: make(map[string]uint64)}
 	for _, key := range e.keys {

@@ -102,8 +102,14 @@ func (e *Evaluator) EvaluateAs(flagKey string, want FlagType, ctx map[string]any
 			return errorResult(ErrorTypeMismatch, f.typ, f.metadata)
 		}
 		asFloat = true
+	} else if f.fixed != nil {
+		return *f.fixed
 	}
-	d := f.decide(ctx)
+	return f.result(f.decide(ctx), asFloat)
+}
+
+// result turns a decision into a Result.
+func (f *flag) result(d decision, asFloat bool) Result {
 	res := Result{
 		Reason:      d.reason,
 		FlagType:    f.typ,

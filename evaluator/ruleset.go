@@ -80,7 +80,7 @@ type Rule struct {
 	// ID is optional; when set it is unique within the flag and reported
 	// as the ruleId of results the rule serves.
 	ID          string      `json:"id,omitempty"`
-	Conditions  []Condition `json:"conditions"`
+	Conditions  []Condition `json:"conditions,omitempty"`
 	Serve       Serve       `json:"serve"`
 	TrackEvents bool        `json:"trackEvents,omitempty"`
 }
@@ -150,5 +150,5 @@ type Segment struct {
 // SegmentRule matches when all of its Conditions match.
 type SegmentRule struct {
 	ID         string      `json:"id,omitempty"`
-	Conditions []Condition `json:"conditions"`
+	Conditions []Condition `json:"conditions,omitempty"`
 }
