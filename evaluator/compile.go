@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"encoding/json"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -58,6 +59,7 @@ type rule struct {
 	conds       []condition
 	serve       serve
 	trackEvents bool
+	metadata    map[string]any // the flag's metadata plus ruleId; nil without an id
 }
 
 // serve is a compiled Serve: a fixed variant, a rollout, or (for an absent
@@ -327,6 +329,17 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 	}
 	if version != "" {
 		f.metadata["rulesetVersion"] = version
+	}
+	// Results served by a rule carry its id; the maps are built here so
+	// evaluation never allocates one.
+	for i := range f.rules {
+		r := &f.rules[i]
+		if r.id == "" {
+			continue
+		}
+		r.metadata = make(map[string]any, len(f.metadata)+1)
+		maps.Copy(r.metadata, f.metadata)
+		r.metadata["ruleId"] = r.id
 	}
 	return nil
 }

@@ -125,6 +125,9 @@ func (f *flag) result(d decision, asFloat bool) Result {
 		r := &f.rules[d.rule]
 		res.RuleID = r.id
 		res.TrackEvents = res.TrackEvents || r.trackEvents
+		if r.metadata != nil {
+			res.Metadata = r.metadata
+		}
 	}
 	if d.variant >= 0 {
 		v := &f.variants[d.variant]

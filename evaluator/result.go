@@ -51,8 +51,10 @@ type Result struct {
 	// FlagType is the flag's declared type; empty for FLAG_NOT_FOUND.
 	FlagType FlagType
 	// Metadata is the flag's metadata with "rulesetVersion" added when the
-	// ruleset has a version. Whole numbers are int64, others float64. The
-	// map is shared by all results of the flag and must not be modified.
+	// ruleset has a version, and "ruleId" when a rule with an id served.
+	// Whole numbers are int64, others float64. The map is shared by all
+	// results of the flag (or rule) and must not be modified. It is nil
+	// when there is nothing to report.
 	Metadata map[string]any
 	// TrackEvents is true when the flag, or the rule that served, asks for
 	// a full evaluation event (SPEC section 6).

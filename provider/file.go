@@ -1,0 +1,131 @@
+package provider
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/switchyardhq/switchyard/evaluator"
+)
+
+// DefaultFilePollInterval is how often a reloading FileSource checks its
+// file when FileConfig.PollInterval is zero.
+const DefaultFilePollInterval = time.Second
+
+// FileConfig configures a FileSource. Only Path is required.
+type FileConfig struct {
+	// Path of a ruleset JSON document.
+	Path string
+	// Reload makes the source watch the file and serve each valid new
+	// version. An invalid edit is reported as PROVIDER_ERROR and the
+	// previous ruleset keeps serving.
+	Reload bool
+	// PollInterval is how often the file's size and modification time are
+	// checked when Reload is set. Zero means DefaultFilePollInterval.
+	PollInterval time.Duration
+}
+
+// FileSource serves a ruleset from a JSON file, optionally reloading it when
+// it changes. The file is checked by polling (size and modification time,
+// then content), so it works on every platform and with editors that
+// replace files instead of writing them in place.
+type FileSource struct {
+	cfg FileConfig
+}
+
+// NewFileSource checks cfg and reads and validates the file once, so a
+// missing or invalid fixture fails here rather than at Init.
+func NewFileSource(cfg FileConfig) (*FileSource, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("provider: FileConfig.Path is empty: give the path of a ruleset JSON file")
+	}
+	if cfg.PollInterval < 0 {
+		return nil, fmt.Errorf("provider: FileConfig.PollInterval is %v: use a positive duration, or zero for %v", cfg.PollInterval, DefaultFilePollInterval)
+	}
+	if cfg.PollInterval == 0 {
+		cfg.PollInterval = DefaultFilePollInterval
+	}
+	s := &FileSource{cfg: cfg}
+	if _, _, err := s.load(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// load reads and compiles the file.
+func (s *FileSource) load() (*evaluator.Evaluator, []byte, error) {
+	data, err := os.ReadFile(s.cfg.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("provider: file source: %w", err)
+	}
+	ev, err := evaluator.Load(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("provider: file source %s: %w", s.cfg.Path, err)
+	}
+	return ev, data, nil
+}
+
+// Run delivers the file's ruleset and, with Reload, every valid change.
+func (s *FileSource) Run(ctx context.Context, sink Sink) error {
+	ev, good, err := s.load()
+	if err != nil {
+		if !s.cfg.Reload {
+			sink.Fatal(err) // nothing will ever fix it without a restart
+			return err
+		}
+		sink.Error(err)
+	} else {
+		sink.Update(ev)
+	}
+	if !s.cfg.Reload {
+		<-ctx.Done()
+		return nil
+	}
+
+	var lastSize int64 = -1
+	var lastMod time.Time
+	if fi, err := os.Stat(s.cfg.Path); err == nil {
+		lastSize, lastMod = fi.Size(), fi.ModTime()
+	}
+	failing := err != nil
+	ticker := time.NewTicker(s.cfg.PollInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ticker.C:
+		}
+		fi, err := os.Stat(s.cfg.Path)
+		if err != nil {
+			if !failing {
+				sink.Error(fmt.Errorf("provider: file source: %w", err))
+				failing = true
+			}
+			lastSize = -1
+			continue
+		}
+		if fi.Size() == lastSize && fi.ModTime().Equal(lastMod) {
+			continue
+		}
+		lastSize, lastMod = fi.Size(), fi.ModTime()
+		ev, data, err := s.load()
+		switch {
+		case err != nil:
+			sink.Error(err)
+			failing = true
+		case bytes.Equal(data, good):
+			if failing {
+				sink.Healthy()
+			}
+			failing = false
+		default:
+			good = data
+			failing = false
+			sink.Update(ev)
+		}
+	}
+}

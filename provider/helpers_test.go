@@ -1,0 +1,98 @@
+package provider_test
+
+import (
+	"context"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/open-feature/go-sdk/openfeature"
+	"github.com/open-feature/go-sdk/openfeature/isolated"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchyardhq/switchyard/provider"
+)
+
+// events reads a provider's event channel directly, so tests see events
+// in the exact order the provider emitted them. (The OpenFeature SDK runs
+// handlers in goroutines, which may reorder them.)
+type events struct {
+	ch <-chan openfeature.Event
+}
+
+func eventsOf(p *provider.Provider) *events { return &events{ch: p.EventChannel()} }
+
+// next waits for the next event, which must be of type want.
+func (e *events) next(t *testing.T, want openfeature.EventType) openfeature.Event {
+	t.Helper()
+	select {
+	case ev := <-e.ch:
+		require.Equal(t, want, ev.EventType, "event %+v", ev)
+		return ev
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no %s event within 5s", want)
+	}
+	return openfeature.Event{}
+}
+
+// none checks that no event arrives for a short while.
+func (e *events) none(t *testing.T) {
+	t.Helper()
+	select {
+	case ev := <-e.ch:
+		t.Fatalf("unexpected %s event %+v", ev.EventType, ev)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// initDirect initialises p without an OpenFeature API and shuts it down
+// when the test ends.
+func initDirect(t *testing.T, p *provider.Provider) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	require.NoError(t, p.InitWithContext(ctx, openfeature.EvaluationContext{}))
+	t.Cleanup(p.Shutdown)
+}
+
+// setup registers p with a fresh isolated OpenFeature API, waits until it is
+// ready, and returns a client. The API is shut down when the test ends.
+func setup(t *testing.T, p *provider.Provider) *openfeature.Client {
+	t.Helper()
+	api := isolated.NewAPI()
+	require.NoError(t, api.SetProviderAndWait(context.Background(), p))
+	t.Cleanup(func() { _ = api.Shutdown(context.Background()) })
+	return api.NewClient()
+}
+
+// eventually waits for cond to hold.
+func eventually(t *testing.T, cond func() bool, msg string) {
+	t.Helper()
+	require.Eventually(t, cond, 5*time.Second, 5*time.Millisecond, msg)
+}
+
+// noLeaks fails the test if goroutines started by this module are still
+// running after fn (usually a Shutdown) returns.
+func noLeaks(t *testing.T, fn func()) {
+	t.Helper()
+	fn()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		buf := make([]byte, 1<<20)
+		stacks := string(buf[:runtime.Stack(buf, true)])
+		var ours []string
+		for _, g := range strings.Split(stacks, "\n\n") {
+			if strings.Contains(g, "switchyard/provider") && !strings.Contains(g, "noLeaks") && !strings.Contains(g, "testing.tRunner") {
+				ours = append(ours, g)
+			}
+		}
+		if len(ours) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines outlived Shutdown:\n%s", len(ours), strings.Join(ours, "\n\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
