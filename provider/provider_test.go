@@ -3,6 +3,7 @@ package provider_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -18,7 +19,7 @@ import (
 
 func newProvider(t *testing.T, src provider.Source) *provider.Provider {
 	t.Helper()
-	p, err := provider.New(provider.Config{Source: src})
+	p, err := provider.New(provider.Config{Source: src, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	return p
 }

@@ -1,0 +1,108 @@
+package flagtest_test
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/open-feature/go-sdk/openfeature"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/provider"
+	"github.com/switchyardhq/switchyard/provider/flagtest"
+)
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func TestBuilderProducesTheRuleset(t *testing.T) {
+	td := flagtest.New()
+	require.Error(t, td.Update(td.Flag("h").Boolean().Rule("", flagtest.InSegment("beta")).Serve("on")), "segment beta does not exist yet")
+	require.NoError(t, td.UpdateSegment("beta", evaluator.Segment{Included: []string{"u9"}}))
+	require.NoError(t, td.Update(td.Flag("f").Boolean().
+		Prerequisite("g", "on").
+		Target("on", "u1", "u2").
+		Rule("staff", flagtest.Attr("email").EndsWith("@acme.com"), flagtest.Not(flagtest.Attr("plan").In("free"))).Serve("on").
+		Rule("beta", flagtest.InSegment("beta")).TrackEvents().Rollout(flagtest.Weight("on", 20), flagtest.Weight("off", 80)).
+		Default("off").Metadata("owner", "qa"),
+		td.Flag("g").BooleanValue(true),
+	))
+
+	rs := td.Ruleset()
+	f := rs.Flags["f"]
+	assert.Equal(t, evaluator.TypeBoolean, f.Type)
+	assert.Equal(t, "off", f.OffVariant)
+	assert.Equal(t, []evaluator.Prerequisite{{Flag: "g", Variants: []string{"on"}}}, f.Prerequisites)
+	assert.Equal(t, []evaluator.Target{{Variant: "on", Values: []string{"u1", "u2"}}}, f.Targets)
+	require.Len(t, f.Rules, 2)
+	assert.True(t, f.Rules[0].Conditions[1].Negate)
+	assert.True(t, f.Rules[1].TrackEvents)
+	assert.Equal(t, uint64(80), f.Rules[1].Serve.Rollout.Variants[1].Weight)
+	assert.Equal(t, &evaluator.Serve{Variant: "on"}, rs.Flags["g"].Default)
+
+	// The builder's ruleset is a valid document: it survives JSON.
+	ev, err := evaluator.Compile(rs)
+	require.NoError(t, err)
+	r := ev.Evaluate("f", map[string]any{"targetingKey": "u9"})
+	assert.Equal(t, evaluator.ReasonSplit, r.Reason)
+	assert.Equal(t, "beta", r.RuleID)
+	assert.True(t, r.TrackEvents)
+}
+
+func TestFlagStartsFromTheCurrentDefinition(t *testing.T) {
+	td := flagtest.New()
+	td.MustUpdate(td.Flag("f").StringVariants(map[string]string{"a": "A", "b": "B"}).Default("a").Metadata("k", "v"))
+	td.MustUpdate(td.Flag("f").Default("b"))
+	f := td.Ruleset().Flags["f"]
+	assert.Equal(t, "b", f.Default.Variant)
+	assert.Equal(t, map[string]any{"k": "v"}, f.Metadata, "unchanged parts are kept")
+
+	// A builder is a copy: changing it after Update changes nothing.
+	b := td.Flag("f")
+	td.MustUpdate(b)
+	b.Default("a")
+	assert.Equal(t, "b", td.Ruleset().Flags["f"].Default.Variant)
+}
+
+func TestMustUpdatePanicsOnInvalidFlags(t *testing.T) {
+	td := flagtest.New()
+	assert.PanicsWithError(t, `evaluator: flags.f.default.variant: unknown variant "maybe"; the flag's variants are off, on`, func() {
+		td.MustUpdate(td.Flag("f").Boolean().Default("maybe"))
+	})
+	assert.Empty(t, td.Ruleset().Flags, "nothing was applied")
+}
+
+func TestOneTestDataFeedsSeveralProviders(t *testing.T) {
+	td := flagtest.New()
+	td.MustUpdate(td.Flag("f").BooleanValue(false))
+	var ps []*provider.Provider
+	for range 2 {
+		p, err := provider.New(provider.Config{Source: td, Logger: quiet})
+		require.NoError(t, err)
+		require.NoError(t, p.InitWithContext(context.Background(), openfeature.EvaluationContext{}))
+		t.Cleanup(p.Shutdown)
+		ps = append(ps, p)
+	}
+	td.MustUpdate(td.Flag("f").BooleanValue(true))
+	for _, p := range ps {
+		require.Eventually(t, func() bool {
+			return p.BooleanEvaluation(context.Background(), "f", false, nil).Value
+		}, 5*time.Second, time.Millisecond)
+	}
+}
+
+func TestOutageIsReplayedToNewProviders(t *testing.T) {
+	td := flagtest.New()
+	td.MustUpdate(td.Flag("f").BooleanValue(true))
+	td.SetStale()
+	p, err := provider.New(provider.Config{Source: td, Logger: quiet})
+	require.NoError(t, err)
+	require.NoError(t, p.InitWithContext(context.Background(), openfeature.EvaluationContext{}))
+	t.Cleanup(p.Shutdown)
+	assert.Equal(t, openfeature.StaleState, p.State())
+	assert.True(t, p.BooleanEvaluation(context.Background(), "f", false, nil).Value)
+	td.Recover()
+	assert.Equal(t, openfeature.ReadyState, p.State())
+}
