@@ -64,6 +64,10 @@ func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
 			ok = false
 		}
 		b = append(b, t...)
+	case uint64:
+		b = strconv.AppendUint(b, t, 10)
+	case uint:
+		b = strconv.AppendUint(b, uint64(t), 10)
 	default:
 		var n int64
 		n, ok = wholeNumber(v)
@@ -79,7 +83,8 @@ func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
 }
 
 // wholeNumber accepts integers of any Go type, json.Number integers, and
-// floats that are whole and exactly representable (|f| ≤ 2^53).
+// floats that are whole and exactly representable (|f| ≤ 2^53); larger
+// floats are not exact integers and are rejected.
 func wholeNumber(v any) (int64, bool) {
 	n, ok := toNumber(v)
 	switch {

@@ -386,10 +386,10 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 			return out, errorf(wp+".variant", "variant %q is listed twice in the rollout; merge the weights", wv.Variant)
 		}
 		used[wv.Variant] = true
-		cr.total += wv.Weight
-		if cr.total > 1<<32 {
+		if wv.Weight > 1<<32-cr.total { // checked before adding, so it cannot wrap
 			return out, errorf(rp+".variants", "weights add up to more than 4294967296")
 		}
+		cr.total += wv.Weight
 		cr.variants = append(cr.variants, vi)
 		cr.cumulative = append(cr.cumulative, cr.total)
 	}

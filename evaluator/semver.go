@@ -46,6 +46,15 @@ func parseSemver(s string) (semver, bool) {
 	return v, true
 }
 
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
 // parseNumeric reads a numeric identifier: digits, no leading zero.
 func parseNumeric(s string) (uint64, bool) {
 	if s == "" || len(s) > 19 || (len(s) > 1 && s[0] == '0') {
@@ -138,16 +147,15 @@ func (a semver) compare(b semver) int {
 // compareIdent compares pre-release identifiers: numeric ones numerically
 // and below alphanumeric ones, which compare in ASCII order.
 func compareIdent(x, y string) int {
-	xn, xNum := parseNumeric(x)
-	yn, yNum := parseNumeric(y)
+	xNum, yNum := allDigits(x), allDigits(y)
 	switch {
 	case xNum && yNum:
-		if xn < yn {
-			return -1
-		} else if xn > yn {
-			return 1
+		// No leading zeros (checked at parse), so the longer is larger
+		// and equal lengths compare as text, with no limit on size.
+		if len(x) != len(y) {
+			return cmpOrdered(uint64(len(x)), uint64(len(y)))
 		}
-		return 0
+		return strings.Compare(x, y)
 	case xNum:
 		return -1
 	case yNum:

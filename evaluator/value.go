@@ -11,8 +11,12 @@ import (
 // everything else is a float64.
 type number struct {
 	i     int64
+	u     uint64 // the value when isUint
 	f     float64
-	isInt bool
+	isInt bool // an exact integer: i, or u when isUint
+	// isUint marks integers above MaxInt64, which only uint and uint64
+	// attributes can hold.
+	isUint bool
 }
 
 func intNumber(i int64) number     { return number{i: i, f: float64(i), isInt: true} }
@@ -27,7 +31,7 @@ func toNumber(v any) (number, bool) {
 	case int64:
 		return intNumber(n), true
 	case float64:
-		return floatNumber(n), true
+		return floatNumber(n), !math.IsNaN(n)
 	case int32:
 		return intNumber(int64(n)), true
 	case int16:
@@ -45,7 +49,7 @@ func toNumber(v any) (number, bool) {
 	case uint8:
 		return intNumber(int64(n)), true
 	case float32:
-		return floatNumber(float64(n)), true
+		return floatNumber(float64(n)), n == n // NaN is not a number to compare
 	case json.Number:
 		return parseNumber(string(n))
 	}
@@ -54,7 +58,7 @@ func toNumber(v any) (number, bool) {
 
 func uintNumber(u uint64) number {
 	if u > math.MaxInt64 {
-		return floatNumber(float64(u))
+		return number{u: u, f: float64(u), isInt: true, isUint: true}
 	}
 	return intNumber(int64(u))
 }
@@ -73,9 +77,18 @@ func parseNumber(s string) (number, bool) {
 	return floatNumber(f), true
 }
 
-// cmp compares two numbers: -1, 0 or +1.
+// cmp compares two numbers: -1, 0 or +1. Integers compare exactly, also
+// beyond 2^53; a mix of integer and fraction compares as float64.
 func (a number) cmp(b number) int {
 	if a.isInt && b.isInt {
+		switch {
+		case a.isUint && b.isUint:
+			return cmpOrdered(a.u, b.u)
+		case a.isUint:
+			return 1 // above MaxInt64, so above every int64
+		case b.isUint:
+			return -1
+		}
 		switch {
 		case a.i < b.i:
 			return -1
@@ -88,6 +101,16 @@ func (a number) cmp(b number) int {
 	case a.f < b.f:
 		return -1
 	case a.f > b.f:
+		return 1
+	}
+	return 0
+}
+
+func cmpOrdered(a, b uint64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
 		return 1
 	}
 	return 0
@@ -126,16 +149,16 @@ func (a *attrRef) lookup(ctx map[string]any) (any, bool) {
 	if !ok || v == nil {
 		return nil, false
 	}
-	for _, tok := range a.rest {
+	for i, tok := range a.rest {
 		switch c := v.(type) {
 		case map[string]any:
 			v, ok = c[tok]
 		case map[string]string:
-			var s string
-			s, ok = c[tok]
-			if ok {
-				return s, true
+			s, found := c[tok]
+			if !found || i != len(a.rest)-1 {
+				return nil, false // a string has no members to point into
 			}
+			return s, true
 		case []any:
 			i, err := strconv.Atoi(tok)
 			if err != nil || i < 0 || i >= len(c) || (len(tok) > 1 && tok[0] == '0') {
