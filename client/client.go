@@ -1,0 +1,251 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"time"
+
+	"golang.org/x/oauth2/clientcredentials"
+
+	"github.com/switchyardhq/switchyard/internal/version"
+)
+
+// MaxEventBatchBytes is the largest event upload the service accepts.
+const MaxEventBatchBytes = 1 << 20
+
+// Client talks to the flag service for one (tenant, environment). It is
+// safe for concurrent use and holds no goroutines of its own; every method
+// honours its context.
+type Client struct {
+	cfg    Config
+	http   *http.Client
+	tokens *tokenSource // nil with an API key
+}
+
+// New checks cfg and returns a Client. A bad configuration fails here with
+// an error naming the field; nothing is sent until a method is called.
+func New(cfg Config) (*Client, error) {
+	if err := cfg.check(); err != nil {
+		return nil, err
+	}
+	base := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.RootCAs},
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          16,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	c := &Client{
+		cfg:  cfg,
+		http: &http.Client{Transport: &headerTransport{base: base, tenant: cfg.TenantID}},
+	}
+	// Redirects could carry credentials to another host; the service
+	// protocol has none.
+	c.http.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if cfg.ClientID != "" {
+		c.tokens = &tokenSource{
+			conf: clientcredentials.Config{
+				ClientID:     cfg.ClientID,
+				ClientSecret: cfg.ClientSecret.Reveal(),
+				TokenURL:     cfg.TokenURL,
+				Scopes:       cfg.Scopes,
+				AuthStyle:    cfg.AuthStyle,
+			},
+			secretFunc: cfg.ClientSecretFunc,
+			httpClient: c.http,
+			now:        time.Now,
+		}
+	}
+	return c, nil
+}
+
+// TenantID returns the configured tenant.
+func (c *Client) TenantID() string { return c.cfg.TenantID }
+
+// Environment returns the configured environment.
+func (c *Client) Environment() string { return c.cfg.Environment }
+
+// headerTransport adds the tenant and SDK headers to every request, token
+// requests included.
+type headerTransport struct {
+	base   http.RoundTripper
+	tenant string
+}
+
+func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	r := req.Clone(req.Context())
+	r.Header.Set("X-Tenant-ID", t.tenant)
+	r.Header.Set("User-Agent", version.UserAgent())
+	r.Header.Set("X-SDK-Language", "go")
+	r.Header.Set("X-SDK-Version", version.Version)
+	return t.base.RoundTrip(r)
+}
+
+func requestID(h http.Header) string {
+	for _, k := range []string{"X-Request-ID", "X-Request-Id", "Request-Id", "X-Correlation-ID"} {
+		if v := h.Get(k); v != "" {
+			if len(v) > 128 {
+				v = v[:128]
+			}
+			return v
+		}
+	}
+	return ""
+}
+
+// secrets lists the credentials to redact from error text.
+func (c *Client) secrets() []string {
+	out := []string{c.cfg.APIKey.Reveal()}
+	if c.tokens != nil {
+		out = append(out, c.tokens.secrets()...)
+	}
+	return out
+}
+
+func (c *Client) endpoint(path string) string {
+	return c.cfg.BaseURL + "/api/v1/environments/" + url.PathEscape(c.cfg.Environment) + path
+}
+
+// do sends the request built by build with credentials. A 401 with an
+// OAuth2 token drops the token, fetches a new one and retries once; a
+// second 401 is returned as a StatusError matching ErrInvalidCredentials.
+func (c *Client) do(ctx context.Context, op string, build func(context.Context) (*http.Request, error)) (*http.Response, error) {
+	for attempt := 0; ; attempt++ {
+		req, err := build(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("client: %s: %w", op, err)
+		}
+		var access string
+		if c.tokens != nil {
+			if access, _, err = c.tokens.token(ctx); err != nil {
+				return nil, err
+			}
+			req.Header.Set("Authorization", "Bearer "+access)
+		} else {
+			req.Header.Set("X-API-Key", c.cfg.APIKey.Reveal())
+		}
+		resp, err := c.http.Do(req)
+		if err != nil {
+			return nil, &redactedError{msg: "client: " + op + ": " + excerpt([]byte(err.Error()), c.secrets()...), err: err}
+		}
+		if resp.StatusCode == http.StatusUnauthorized && c.tokens != nil && attempt == 0 {
+			drain(resp)
+			c.tokens.invalidate(access)
+			continue
+		}
+		return resp, nil
+	}
+}
+
+// statusError reads a short excerpt of an unexpected response and closes
+// it.
+func (c *Client) statusError(op string, resp *http.Response) error {
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4*maxBodyExcerpt))
+	return &StatusError{
+		Op:         op,
+		StatusCode: resp.StatusCode,
+		RequestID:  requestID(resp.Header),
+		Body:       excerpt(body, c.secrets()...),
+		RetryAfter: resp.Header.Get("Retry-After"),
+	}
+}
+
+func drain(resp *http.Response) {
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	_ = resp.Body.Close()
+}
+
+// Ruleset is a ruleset document as the service sent it.
+type Ruleset struct {
+	// Data is the document; nil when NotModified.
+	Data []byte
+	// ETag identifies this version, for the next conditional fetch.
+	ETag string
+	// NotModified reports a 304: the document is unchanged.
+	NotModified bool
+	// RequestID is the service's request ID, for logs.
+	RequestID string
+}
+
+// FetchRuleset fetches the environment's ruleset. With a non-empty etag the
+// request is conditional and an unchanged ruleset answers NotModified. A
+// body larger than Config.MaxRulesetBytes fails with ErrTooLarge; other
+// statuses fail with a *StatusError.
+func (c *Client) FetchRuleset(ctx context.Context, etag string) (*Ruleset, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	const op = "fetch ruleset"
+	resp, err := c.do(ctx, op, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint("/ruleset"), nil)
+		if err == nil {
+			req.Header.Set("Accept", "application/json")
+			if etag != "" {
+				req.Header.Set("If-None-Match", etag)
+			}
+		}
+		return req, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	switch resp.StatusCode {
+	case http.StatusNotModified:
+		drain(resp)
+		return &Ruleset{NotModified: true, ETag: etag, RequestID: requestID(resp.Header)}, nil
+	case http.StatusOK:
+	default:
+		return nil, c.statusError(op, resp)
+	}
+	defer resp.Body.Close()
+	if resp.ContentLength > c.cfg.MaxRulesetBytes {
+		return nil, fmt.Errorf("%w: Content-Length %d exceeds the %d-byte limit (Config.MaxRulesetBytes), request ID %s", ErrTooLarge, resp.ContentLength, c.cfg.MaxRulesetBytes, requestID(resp.Header))
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxRulesetBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("client: %s: reading the body: %w", op, err)
+	}
+	if int64(len(data)) > c.cfg.MaxRulesetBytes {
+		return nil, fmt.Errorf("%w: the body exceeds the %d-byte limit (Config.MaxRulesetBytes), request ID %s", ErrTooLarge, c.cfg.MaxRulesetBytes, requestID(resp.Header))
+	}
+	return &Ruleset{Data: data, ETag: resp.Header.Get("ETag"), RequestID: requestID(resp.Header)}, nil
+}
+
+// PostEvents uploads one batch of telemetry events (a JSON body of at most
+// 1 MiB) with its Idempotency-Key; retries of the same batch must reuse the
+// key. Any 2xx is success; other statuses fail with a *StatusError.
+func (c *Client) PostEvents(ctx context.Context, body []byte, idempotencyKey string) error {
+	if len(body) > MaxEventBatchBytes {
+		return fmt.Errorf("client: post events: the batch is %d bytes; the service accepts at most %d", len(body), MaxEventBatchBytes)
+	}
+	if idempotencyKey == "" {
+		return errors.New("client: post events: idempotencyKey is empty: give each batch a unique key")
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
+	defer cancel()
+	const op = "post events"
+	resp, err := c.do(ctx, op, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/api/v1/events", bytes.NewReader(body))
+		if err == nil {
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", idempotencyKey)
+		}
+		return req, err
+	})
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 {
+		return c.statusError(op, resp)
+	}
+	drain(resp)
+	return nil
+}

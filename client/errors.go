@@ -1,0 +1,99 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Sentinels for conditions callers branch on; StatusError and token errors
+// match them with errors.Is.
+var (
+	// ErrInvalidCredentials: the token endpoint answered invalid_client, or
+	// the service answered 401 to a freshly fetched token or an API key.
+	ErrInvalidCredentials = errors.New("client: invalid credentials")
+	// ErrForbidden: 403, for example a tenant the credentials do not cover.
+	ErrForbidden = errors.New("client: forbidden")
+	// ErrNotFound: 404, for example an unknown environment.
+	ErrNotFound = errors.New("client: not found")
+	// ErrTooLarge: a response body exceeded Config.MaxRulesetBytes.
+	ErrTooLarge = errors.New("client: response body too large")
+)
+
+// maxBodyExcerpt bounds the body text kept in a StatusError.
+const maxBodyExcerpt = 512
+
+// StatusError is an unexpected HTTP status from the flag service or its
+// token endpoint. Its message holds the status, the service's request ID
+// and at most 512 bytes of the body, with any credential the client holds
+// replaced by [REDACTED].
+type StatusError struct {
+	Op         string // what was attempted, such as "fetch ruleset"
+	StatusCode int
+	RequestID  string
+	// Body is an excerpt of the response body (at most 512 bytes).
+	Body string
+	// RetryAfter is the Retry-After header, when the service sent one.
+	RetryAfter string
+	// OAuthError is the OAuth2 error code of a token endpoint answer, such
+	// as invalid_client.
+	OAuthError string
+}
+
+func (e *StatusError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "client: %s: HTTP %d", e.Op, e.StatusCode)
+	if e.OAuthError != "" {
+		fmt.Fprintf(&b, " (%s)", e.OAuthError)
+	}
+	if e.RequestID != "" {
+		fmt.Fprintf(&b, ", request ID %s", e.RequestID)
+	}
+	if e.Body != "" {
+		fmt.Fprintf(&b, ": %s", e.Body)
+	}
+	return b.String()
+}
+
+// Is matches the sentinel that fits the status.
+func (e *StatusError) Is(target error) bool {
+	switch target {
+	case ErrInvalidCredentials:
+		return e.OAuthError == "invalid_client" || e.StatusCode == 401
+	case ErrForbidden:
+		return e.StatusCode == 403
+	case ErrNotFound:
+		return e.StatusCode == 404
+	}
+	return false
+}
+
+// Temporary reports whether retrying later may succeed: 408, 425, 429 and
+// 5xx.
+func (e *StatusError) Temporary() bool {
+	switch {
+	case e.StatusCode == 408, e.StatusCode == 425, e.StatusCode == 429, e.StatusCode >= 500:
+		return true
+	}
+	return false
+}
+
+// excerpt returns at most maxBodyExcerpt bytes of body as text, cut at a
+// UTF-8 boundary, with the given secrets redacted.
+func excerpt(body []byte, secrets ...string) string {
+	s := strings.ToValidUTF8(string(body), "\uFFFD")
+	for _, secret := range secrets {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, redacted)
+		}
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > maxBodyExcerpt {
+		cut := maxBodyExcerpt
+		for cut > 0 && (s[cut]&0xC0) == 0x80 {
+			cut--
+		}
+		s = s[:cut] + "…"
+	}
+	return s
+}

@@ -1,0 +1,116 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/switchyardhq/switchyard/internal/sse"
+)
+
+// StreamEvent is one event of the ruleset stream.
+type StreamEvent struct {
+	// Type is "ruleset" (Data holds the full document) or "invalidate"
+	// (refetch with FetchRuleset); other types may be added by the service
+	// and should be ignored.
+	Type string
+	// ID is the event ID (the ruleset version), to resume with.
+	ID   string
+	Data []byte
+}
+
+// Errors that end a stream.
+var (
+	// ErrStreamIdle: the stream sent nothing, not even a heartbeat, for
+	// Config.StreamIdleTimeout.
+	ErrStreamIdle = errors.New("client: ruleset stream silent for too long")
+	// ErrStreamClosed: the service ended the stream.
+	ErrStreamClosed = errors.New("client: ruleset stream closed by the service")
+)
+
+// Stream opens the ruleset stream and calls handle for each event until
+// ctx ends, handle returns an error, the service closes the stream, or the
+// stream is silent for Config.StreamIdleTimeout. lastEventID resumes after
+// a known version. It always returns a non-nil error: ctx's error,
+// handle's, ErrStreamClosed, ErrStreamIdle, a *StatusError when the stream
+// could not be opened, or a transport error.
+func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(StreamEvent) error) error {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	const op = "open ruleset stream"
+
+	// The watchdog cancels the request when no byte arrives for the idle
+	// timeout; every read re-arms it.
+	idle := c.cfg.StreamIdleTimeout
+	watchdog := time.AfterFunc(idle, func() { cancel(ErrStreamIdle) })
+	defer watchdog.Stop()
+
+	resp, err := c.do(ctx, op, func(ctx context.Context) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint("/ruleset/stream"), nil)
+		if err == nil {
+			req.Header.Set("Accept", "text/event-stream")
+			req.Header.Set("Cache-Control", "no-cache")
+			if lastEventID != "" {
+				req.Header.Set("Last-Event-ID", lastEventID)
+			}
+		}
+		return req, err
+	})
+	if err != nil {
+		return streamErr(ctx, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return c.statusError(op, resp)
+	}
+	defer resp.Body.Close()
+	watchdog.Reset(idle)
+
+	body := &activityReader{r: resp.Body, touch: func() { watchdog.Reset(idle) }}
+	reader := sse.NewReader(body, int(c.cfg.MaxRulesetBytes))
+	for {
+		ev, err := reader.Next()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return ErrStreamClosed
+			}
+			if errors.Is(err, sse.ErrTooLarge) {
+				return fmt.Errorf("%w: a stream event exceeds the %d-byte limit (Config.MaxRulesetBytes)", ErrTooLarge, c.cfg.MaxRulesetBytes)
+			}
+			return streamErr(ctx, fmt.Errorf("client: ruleset stream: %w", err))
+		}
+		if err := handle(StreamEvent{Type: ev.Type, ID: ev.ID, Data: ev.Data}); err != nil {
+			return err
+		}
+	}
+}
+
+// streamErr prefers the reason the stream's context was cancelled (the
+// idle watchdog, or the caller's context) over the transport error it
+// caused.
+func streamErr(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	return err
+}
+
+// activityReader calls touch after every read that returned data.
+type activityReader struct {
+	r     io.Reader
+	touch func()
+	mu    sync.Mutex
+}
+
+func (a *activityReader) Read(p []byte) (int, error) {
+	n, err := a.r.Read(p)
+	if n > 0 {
+		a.mu.Lock()
+		a.touch()
+		a.mu.Unlock()
+	}
+	return n, err
+}

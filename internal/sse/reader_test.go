@@ -1,0 +1,95 @@
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func readAll(t *testing.T, stream string, limit int) ([]Event, error) {
+	t.Helper()
+	r := NewReader(strings.NewReader(stream), limit)
+	var out []Event
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			if err == io.EOF {
+				return out, nil
+			}
+			return out, err
+		}
+		out = append(out, ev)
+	}
+}
+
+func TestReader(t *testing.T) {
+	cases := []struct {
+		name   string
+		stream string
+		want   []Event
+	}{
+		{"ruleset event", "event: ruleset\nid: 42\ndata: {\"a\":\ndata:  1}\n\n",
+			[]Event{{Type: "ruleset", ID: "42", Data: []byte("{\"a\":\n 1}")}}},
+		{"default type", "data: x\n\n", []Event{{Type: "message", Data: []byte("x")}}},
+		{"CRLF and CR line endings", "event: a\r\ndata: 1\r\n\r\nevent: b\rdata: 2\r\r",
+			[]Event{{Type: "a", Data: []byte("1")}, {Type: "b", Data: []byte("2")}}},
+		{"comments are heartbeats", ": ping\n\n: ping\nevent: invalidate\ndata: {}\n\n",
+			[]Event{{Type: "invalidate", Data: []byte("{}")}}},
+		{"no space after colon", "event:x\ndata:y\n\n", []Event{{Type: "x", Data: []byte("y")}}},
+		{"id persists across events", "id: 7\ndata: a\n\ndata: b\n\n",
+			[]Event{{Type: "message", ID: "7", Data: []byte("a")}, {Type: "message", ID: "7", Data: []byte("b")}}},
+		{"event without data is not dispatched", "event: ruleset\n\ndata: z\n\n", []Event{{Type: "message", Data: []byte("z")}}},
+		{"unterminated last event is dropped", "data: a\n\ndata: partial\n", []Event{{Type: "message", Data: []byte("a")}}},
+		{"field without colon", "data\n\n", []Event{{Type: "message", Data: []byte("")}}},
+		{"retry and unknown fields ignored", "retry: 10\nfoo: bar\ndata: q\n\n", []Event{{Type: "message", Data: []byte("q")}}},
+		{"empty data line", "data:\ndata: b\n\n", []Event{{Type: "message", Data: []byte("\nb")}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := readAll(t, c.stream, 1<<20)
+			if err != nil {
+				t.Fatalf("Next() error %v", err)
+			}
+			if len(got) != len(c.want) {
+				t.Fatalf("got %d events %+v, want %d %+v", len(got), got, len(c.want), c.want)
+			}
+			for i := range got {
+				if got[i].Type != c.want[i].Type || got[i].ID != c.want[i].ID || !bytes.Equal(got[i].Data, c.want[i].Data) {
+					t.Errorf("event %d = %+v (data %q), want %+v (data %q)", i, got[i], got[i].Data, c.want[i], c.want[i].Data)
+				}
+			}
+		})
+	}
+}
+
+func TestReaderLimits(t *testing.T) {
+	big := "data: " + strings.Repeat("x", 5000) + "\n\n"
+	if _, err := readAll(t, big, 2048); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("long line: err = %v, want ErrTooLarge", err)
+	}
+	many := strings.Repeat("data: "+strings.Repeat("y", 500)+"\n", 10) + "\n"
+	if _, err := readAll(t, many, 2048); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("many data lines: err = %v, want ErrTooLarge", err)
+	}
+	if evs, err := readAll(t, many, 1<<20); err != nil || len(evs) != 1 || len(evs[0].Data) != 10*500+9 {
+		t.Errorf("within the limit: %d events, err %v", len(evs), err)
+	}
+}
+
+func TestOnCommentAndLastEventID(t *testing.T) {
+	r := NewReader(strings.NewReader(": hb\nid: 9\nevent: ruleset\ndata: d\n\n: hb\n"), 1<<20)
+	comments := 0
+	r.OnComment = func([]byte) { comments++ }
+	ev, err := r.Next()
+	if err != nil || ev.ID != "9" || r.LastEventID() != "9" {
+		t.Fatalf("Next() = %+v, %v; LastEventID %q", ev, err, r.LastEventID())
+	}
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("Next() at end = %v, want io.EOF", err)
+	}
+	if comments != 2 {
+		t.Errorf("OnComment called %d times, want 2", comments)
+	}
+}
