@@ -90,7 +90,7 @@ func wholeNumber(v any) (int64, bool) {
 	switch {
 	case !ok:
 		return 0, false
-	case n.isInt:
+	case n.isInt && !n.isUint:
 		return n.i, true
 	case n.f == math.Trunc(n.f) && math.Abs(n.f) <= 1<<53:
 		return int64(n.f), true

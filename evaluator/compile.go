@@ -424,8 +424,8 @@ func variantValue(path string, typ FlagType, v any) (variant, error) {
 		if !ok {
 			return bad("a whole number")
 		}
-		if !n.isInt {
-			if n.f != math.Trunc(n.f) || math.Abs(n.f) > 1<<53 {
+		if !n.isInt || n.isUint {
+			if n.isUint || n.f != math.Trunc(n.f) || math.Abs(n.f) > 1<<53 {
 				return variant{}, errorf(path, "expected a whole number within int64 for an integer flag, got %s; use a float flag for fractions", describe(v))
 			}
 			n = intNumber(int64(n.f))
@@ -488,7 +488,7 @@ func metadataValue(path string, v any) (any, error) {
 	if !ok {
 		return nil, errorf(path, "metadata values must be strings, numbers or booleans, got %s", describe(v))
 	}
-	if n.isInt {
+	if n.isInt && !n.isUint {
 		return n.i, nil
 	}
 	if n.f == math.Trunc(n.f) && math.Abs(n.f) <= 1<<53 {

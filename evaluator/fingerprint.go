@@ -76,10 +76,14 @@ func (h *hasher) value(v any) {
 		}
 	default:
 		if n, ok := toNumber(v); ok {
-			if n.isInt {
+			switch {
+			case n.isUint:
+				h.u64(0xA8)
+				h.u64(n.u)
+			case n.isInt:
 				h.u64(0xA5)
 				h.u64(uint64(n.i))
-			} else {
+			default:
 				h.u64(0xA6)
 				h.u64(math.Float64bits(n.f))
 			}

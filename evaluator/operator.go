@@ -203,6 +203,9 @@ func toTime(v any) (time.Time, bool) {
 	if !ok {
 		return time.Time{}, false
 	}
+	if n.isUint {
+		return time.Time{}, false // beyond any representable time
+	}
 	if n.isInt {
 		return time.Unix(n.i, 0), true
 	}
