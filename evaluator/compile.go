@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"maps"
 	"math"
+	"math/big"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -115,6 +117,12 @@ func Compile(rs *Ruleset) (*Evaluator, error) {
 		keys:        sortedKeys(rs.Flags),
 	}
 
+	if _, ok := rs.Flags[""]; ok {
+		return nil, errorf(`flags[""]`, "a flag key must not be empty")
+	}
+	if _, ok := rs.Segments[""]; ok {
+		return nil, errorf(`segments[""]`, "a segment name must not be empty")
+	}
 	segments := make(map[string]*segment, len(rs.Segments))
 	for _, name := range sortedKeys(rs.Segments) {
 		s, err := compileSegment(pathKey("segments", name), rs.Segments[name])
@@ -404,7 +412,7 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 // to the form results carry.
 func variantValue(path string, typ FlagType, v any) (variant, error) {
 	bad := func(want string) (variant, error) {
-		return variant{}, errorf(path, "expected %s for a %s flag, got %s", want, typ, describe(v))
+		return variant{}, errorf(path, "expected %s for %s flag, got %s", want, withArticle(string(typ)), describe(v))
 	}
 	switch typ {
 	case TypeBoolean:
@@ -420,19 +428,16 @@ func variantValue(path string, typ FlagType, v any) (variant, error) {
 		}
 		return variant{value: s}, nil
 	case TypeInteger:
-		n, ok := toNumber(v)
-		if !ok {
+		if _, ok := finiteNumber(v); !ok {
 			return bad("a whole number")
 		}
-		if !n.isInt || n.isUint {
-			if n.isUint || n.f != math.Trunc(n.f) || math.Abs(n.f) > 1<<53 {
-				return variant{}, errorf(path, "expected a whole number within int64 for an integer flag, got %s; use a float flag for fractions", describe(v))
-			}
-			n = intNumber(int64(n.f))
+		i, ok := exactInt64(v)
+		if !ok {
+			return variant{}, errorf(path, "expected a whole number within int64 for an integer flag, got %s; use a float flag for fractions", describe(v))
 		}
-		return variant{value: n.i, asF64: float64(n.i)}, nil
+		return variant{value: i, asF64: float64(i)}, nil
 	case TypeFloat:
-		n, ok := toNumber(v)
+		n, ok := finiteNumber(v)
 		if !ok {
 			return bad("a number")
 		}
@@ -443,38 +448,81 @@ func variantValue(path string, typ FlagType, v any) (variant, error) {
 		default:
 			return bad("a JSON object or array")
 		}
-		if p := badJSON(v); p != "" {
-			return variant{}, errorf(path+p, "object values may hold only JSON values (objects, arrays, strings, numbers, booleans, null)")
+		if p, bad := badJSON(path, v); bad {
+			return variant{}, errorf(p, "object values may hold only JSON values (objects, arrays, strings, finite numbers, booleans, null)")
 		}
 		return variant{value: copyJSON(v)}, nil
 	}
 }
 
-// badJSON returns the relative path of the first value in v that is not a
-// plain JSON value, or "".
-func badJSON(v any) string {
+// badJSON reports whether v holds something other than plain JSON values,
+// and the path of the first such value.
+func badJSON(path string, v any) (string, bool) {
 	switch t := v.(type) {
 	case nil, string, bool, json.Number:
-		return ""
+		return "", false
 	case map[string]any:
 		for _, k := range sortedKeys(t) {
-			if p := badJSON(t[k]); p != "" {
-				return pathKey("", k) + p
+			if p, bad := badJSON(pathKey(path, k), t[k]); bad {
+				return p, true
 			}
 		}
-		return ""
+		return "", false
 	case []any:
 		for i, e := range t {
-			if p := badJSON(e); p != "" {
-				return pathIndex("", i) + p
+			if p, bad := badJSON(pathIndex(path, i), e); bad {
+				return p, true
 			}
 		}
-		return ""
+		return "", false
 	}
-	if n, ok := toNumber(v); ok && !math.IsInf(n.f, 0) && !math.IsNaN(n.f) {
-		return ""
+	if _, ok := finiteNumber(v); ok {
+		return "", false
 	}
-	return " "
+	return path, true
+}
+
+// exactInt64 returns the value of a number that is exactly a whole number
+// within int64, however it is written (42, 4.2e1, 42.0).
+func exactInt64(v any) (int64, bool) {
+	if jn, ok := v.(json.Number); ok {
+		s := string(jn)
+		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return i, true
+		}
+		// Bound the work big.Rat may do for hostile exponents.
+		if len(s) > 400 || !strings.ContainsAny(s, ".eE") {
+			return 0, false
+		}
+		if e := strings.IndexAny(s, "eE"); e >= 0 {
+			if exp, err := strconv.Atoi(strings.TrimPrefix(s[e+1:], "+")); err != nil || exp > 400 || exp < -400 {
+				return 0, false
+			}
+		}
+		r, ok := new(big.Rat).SetString(s)
+		if !ok || !r.IsInt() || !r.Num().IsInt64() {
+			return 0, false
+		}
+		return r.Num().Int64(), true
+	}
+	n, ok := finiteNumber(v)
+	switch {
+	case !ok || n.isUint:
+		return 0, false
+	case n.isInt:
+		return n.i, true
+	case n.f == math.Trunc(n.f) && n.f >= -(1<<63) && n.f < 1<<63:
+		return int64(n.f), true
+	}
+	return 0, false
+}
+
+// withArticle puts "a" or "an" before a word.
+func withArticle(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
 }
 
 // metadataValue checks a metadata value; whole numbers become int64, other
@@ -484,7 +532,7 @@ func metadataValue(path string, v any) (any, error) {
 	case string, bool:
 		return t, nil
 	}
-	n, ok := toNumber(v)
+	n, ok := finiteNumber(v)
 	if !ok {
 		return nil, errorf(path, "metadata values must be strings, numbers or booleans, got %s", describe(v))
 	}

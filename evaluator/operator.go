@@ -222,7 +222,7 @@ func toTime(v any) (time.Time, bool) {
 func compileCondition(path string, cd *Condition, segments map[string]*segment, inSegment bool) (condition, error) {
 	c := condition{op: cd.Operator, negate: cd.Negate}
 	valuesPath := path + ".values"
-	if !strings.Contains(", "+operatorList+",", ", "+string(cd.Operator)+",") {
+	if !knownOperators[cd.Operator] {
 		return c, errorf(path+".operator", "unknown operator %q; use one of %s (names are case-sensitive)", cd.Operator, operatorList)
 	}
 	if cd.Operator == OpInSegment {
@@ -264,7 +264,7 @@ func compileCondition(path string, cd *Condition, segments map[string]*segment, 
 					c.bools[0] = true
 				}
 			default:
-				n, ok := toNumber(v)
+				n, ok := finiteNumber(v)
 				if !ok {
 					return c, errorf(vp, "in compares strings, numbers and booleans; got %s", describe(v))
 				}
@@ -287,9 +287,13 @@ func compileCondition(path string, cd *Condition, segments map[string]*segment, 
 			}
 			c.regexps = append(c.regexps, re)
 		case OpLessThan, OpLessThanOrEqual, OpGreaterThan, OpGreaterThanOrEqual:
-			n, ok := toNumber(v)
+			n, ok := finiteNumber(v)
 			if !ok {
-				return c, errorf(vp, "%s needs number values; got %s (write 29, not \"29\")", cd.Operator, describe(v))
+				hint := ""
+				if _, isString := v.(string); isString {
+					hint = " (write 29, not \"29\")"
+				}
+				return c, errorf(vp, "%s needs number values; got %s%s", cd.Operator, describe(v), hint)
 			}
 			c.nums = append(c.nums, n)
 		case OpBefore, OpAfter:
@@ -327,6 +331,13 @@ func compileCondition(path string, cd *Condition, segments map[string]*segment, 
 	return c, nil
 }
 
+var knownOperators = map[Operator]bool{
+	OpIn: true, OpContains: true, OpStartsWith: true, OpEndsWith: true, OpMatches: true,
+	OpLessThan: true, OpLessThanOrEqual: true, OpGreaterThan: true, OpGreaterThanOrEqual: true,
+	OpBefore: true, OpAfter: true, OpSemverEqual: true, OpSemverLessThan: true, OpSemverGreaterThan: true,
+	OpExists: true, OpInSegment: true,
+}
+
 const operatorList = "in, contains, startsWith, endsWith, matches, lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual, before, after, semverEqual, semverLessThan, semverGreaterThan, exists, inSegment"
 
 // describe renders a ruleset value for an error message.
@@ -345,8 +356,25 @@ func describe(v any) string {
 	case []any:
 		return "an array"
 	}
+	switch f := v.(type) {
+	case float64:
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Sprintf("%v (not a finite number)", f)
+		}
+	case float32:
+		if f != f || math.IsInf(float64(f), 0) {
+			return fmt.Sprintf("%v (not a finite number)", f)
+		}
+	}
 	if _, ok := toNumber(v); ok {
 		return fmt.Sprintf("the number %v", v)
 	}
 	return fmt.Sprintf("a %T", v)
+}
+
+// finiteNumber is toNumber for ruleset values, which must be finite: JSON
+// cannot hold NaN or infinities, and a ruleset built in Go must not either.
+func finiteNumber(v any) (number, bool) {
+	n, ok := toNumber(v)
+	return n, ok && !math.IsInf(n.f, 0)
 }

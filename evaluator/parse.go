@@ -2,8 +2,8 @@ package evaluator
 
 import (
 	"encoding/json"
+	"errors"
 	"math"
-	"strconv"
 )
 
 // Parse decodes a ruleset document strictly and validates it completely:
@@ -61,7 +61,7 @@ func decode(data []byte) (*Ruleset, error) {
 			if n, err = d.num("the number 1"); err != nil {
 				return err
 			}
-			if i, perr := strconv.ParseInt(string(n), 10, 64); perr != nil || i != SchemaVersion {
+			if i, ok := exactInt64(n); !ok || i != SchemaVersion {
 				return d.fail("unsupported schema version %s: this SDK reads schemaVersion 1", n)
 			}
 			rs.SchemaVersion = SchemaVersion
@@ -91,6 +91,15 @@ func decode(data []byte) (*Ruleset, error) {
 		return err
 	})
 	if err != nil {
+		if !hasVersion {
+			// A document of another schema version fails for reasons of its
+			// own; say which version it is rather than the first symptom.
+			if v, ok := topLevelSchemaVersion(data); ok {
+				if i, ok := exactInt64(v); !ok || i != SchemaVersion {
+					return nil, errorf("schemaVersion", "unsupported schema version %s: this SDK reads schemaVersion 1", v)
+				}
+			}
+		}
 		return nil, err
 	}
 	if err := d.end(); err != nil {
@@ -108,6 +117,27 @@ func decode(data []byte) (*Ruleset, error) {
 		rs.Segments = nil
 	}
 	return rs, nil
+}
+
+// topLevelSchemaVersion finds the schemaVersion member of a document that
+// failed to decode, skipping every other member.
+func topLevelSchemaVersion(data []byte) (json.Number, bool) {
+	d := &decoder{data: data}
+	var found json.Number
+	errFound := errors.New("found")
+	err := d.object(func(key string) error {
+		if key == "schemaVersion" {
+			n, err := d.num("a number")
+			if err != nil {
+				return err
+			}
+			found = n
+			return errFound
+		}
+		_, err := d.plain()
+		return err
+	})
+	return found, err == errFound
 }
 
 func (d *decoder) unknownField(key, allowed string) error {
@@ -366,11 +396,11 @@ func (d *decoder) weighted() (WeightedVariant, error) {
 			if n, err = d.num("a non-negative integer"); err != nil {
 				return err
 			}
-			var perr error
-			w.Weight, perr = strconv.ParseUint(string(n), 10, 64)
-			if perr != nil || w.Weight > math.MaxUint32+1 {
+			i, ok := exactInt64(n)
+			if !ok || i < 0 || i > math.MaxUint32+1 {
 				return d.fail("weight %s is not an integer from 0 to 4294967296", n)
 			}
+			w.Weight = uint64(i)
 		default:
 			err = d.unknownField(key, "variant, weight")
 		}

@@ -56,9 +56,10 @@ func (d *decoder) where(off int) string {
 
 func (d *decoder) syntax(what string) error {
 	if d.pos >= len(d.data) {
-		return &ValidationError{Message: "malformed JSON: document ends early, " + what}
+		return &ValidationError{Message: "malformed JSON " + d.where(len(d.data)) + ": document ends early, " + what}
 	}
-	return &ValidationError{Message: fmt.Sprintf("malformed JSON %s: %s, found %q", d.where(d.pos), what, rune(d.data[d.pos]))}
+	r, _ := utf8.DecodeRune(d.data[d.pos:])
+	return &ValidationError{Message: fmt.Sprintf("malformed JSON %s: %s, found %q", d.where(d.pos), what, r)}
 }
 
 func (d *decoder) space() {
@@ -90,10 +91,9 @@ func (d *decoder) kind() string {
 		return "an array"
 	case c == '"':
 		return "a string"
-	case c == 't' && bytes.HasPrefix(d.data[d.pos:], []byte("true")),
-		c == 'f' && bytes.HasPrefix(d.data[d.pos:], []byte("false")):
+	case d.atLiteral("true"), d.atLiteral("false"):
 		return "a boolean"
-	case c == 'n' && bytes.HasPrefix(d.data[d.pos:], []byte("null")):
+	case d.atLiteral("null"):
 		return "null"
 	case c == '-' || (c >= '0' && c <= '9'):
 		return "a number"
@@ -295,14 +295,21 @@ func (d *decoder) end() error {
 
 func (d *decoder) literal(word string) bool {
 	d.space()
-	if bytes.HasPrefix(d.data[d.pos:], []byte(word)) {
-		end := d.pos + len(word)
-		if end == len(d.data) || !isIdentByte(d.data[end]) {
-			d.pos = end
-			return true
-		}
+	if d.atLiteral(word) {
+		d.pos += len(word)
+		return true
 	}
 	return false
+}
+
+// atLiteral reports whether the input at the current position is the
+// whole word (not a prefix of "truex").
+func (d *decoder) atLiteral(word string) bool {
+	if !bytes.HasPrefix(d.data[d.pos:], []byte(word)) {
+		return false
+	}
+	end := d.pos + len(word)
+	return end == len(d.data) || !isIdentByte(d.data[end])
 }
 
 func isIdentByte(c byte) bool {
