@@ -147,8 +147,8 @@ func Compile(rs *Ruleset) (*Evaluator, error) {
 	}
 	for _, f := range e.flags {
 		if f.typ != TypeObject && (!f.enabled || (len(f.prereqs) == 0 && f.static && f.def.rollout == nil)) {
-			r := f.result(f.decide(nil), false)
-			f.fixed = &r
+			f.fixed = &Result{}
+			f.fill(f.fixed, f.decide(nil), false)
 		}
 	}
 	fp := fingerprinter{rs: rs, done: make(map[string]uint64, len(rs.Flags)), segs: make(map[string]uint64)}

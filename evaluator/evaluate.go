@@ -105,21 +105,22 @@ func (e *Evaluator) EvaluateAs(flagKey string, want FlagType, ctx map[string]any
 	} else if f.fixed != nil {
 		return *f.fixed
 	}
-	return f.result(f.decide(ctx), asFloat)
+	var res Result
+	f.fill(&res, f.decide(ctx), asFloat)
+	return res
 }
 
-// result turns a decision into a Result.
-func (f *flag) result(d decision, asFloat bool) Result {
-	res := Result{
-		Reason:      d.reason,
-		FlagType:    f.typ,
-		Metadata:    f.metadata,
-		TrackEvents: f.trackEvents,
-	}
+// fill writes the Result of a decision into res (filled in place: Result
+// is large enough that copying it shows in the benchmarks).
+func (f *flag) fill(res *Result, d decision, asFloat bool) {
+	res.Reason = d.reason
+	res.FlagType = f.typ
+	res.Metadata = f.metadata
+	res.TrackEvents = f.trackEvents
 	if d.code != ErrorNone {
 		res.ErrorCode = d.code
 		res.ErrorMessage = errorMessages[d.code]
-		return res
+		return
 	}
 	if d.rule >= 0 {
 		r := &f.rules[d.rule]
@@ -141,7 +142,6 @@ func (f *flag) result(d decision, asFloat bool) Result {
 			res.Value = v.value
 		}
 	}
-	return res
 }
 
 var errorMessages = map[ErrorCode]string{

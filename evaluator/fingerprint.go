@@ -79,7 +79,7 @@ func (h *hasher) value(v any) {
 			switch {
 			case n.isUint:
 				h.u64(0xA8)
-				h.u64(n.u)
+				h.u64(uint64(n.i))
 			case n.isInt:
 				h.u64(0xA5)
 				h.u64(uint64(n.i))

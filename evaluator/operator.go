@@ -14,7 +14,7 @@ import (
 // pointers), so matching does no parsing of the ruleset and no allocation.
 type condition struct {
 	attr     attrRef
-	op       Operator
+	op       opCode
 	negate   bool
 	strs     []string            // in (few strings), contains, startsWith, endsWith
 	strSet   map[string]struct{} // in (many strings)
@@ -33,7 +33,7 @@ const stringSetThreshold = 8
 // match reports whether the condition holds for ctx. A missing (or null)
 // attribute never matches, even when negated.
 func (c *condition) match(ctx map[string]any) bool {
-	if c.op == OpInSegment {
+	if c.op == opInSegment {
 		in := false
 		for _, s := range c.segments {
 			if s.contains(ctx) {
@@ -67,7 +67,7 @@ func (c *condition) match(ctx map[string]any) bool {
 
 // anyMatches applies the condition to each element of a list attribute.
 func anyMatches[T any](c *condition, list []T) bool {
-	if c.op == OpExists {
+	if c.op == opExists {
 		return true
 	}
 	for _, e := range list {
@@ -82,10 +82,10 @@ func anyMatches[T any](c *condition, list []T) bool {
 // wrong type does not match.
 func (c *condition) matchValue(v any) bool {
 	switch c.op {
-	case OpExists:
+	case opExists:
 		// exists: the value is present and not null.
 		return v != nil
-	case OpIn:
+	case opIn:
 		// in: equal to a listed string, number (numerically) or boolean.
 		switch t := v.(type) {
 		case string:
@@ -106,7 +106,7 @@ func (c *condition) matchValue(v any) bool {
 			return c.bools[0]
 		}
 		return c.anyNumber(v, func(x int) bool { return x == 0 })
-	case OpContains, OpStartsWith, OpEndsWith:
+	case opContains, opStartsWith, opEndsWith:
 		// contains/startsWith/endsWith: substring, prefix or suffix.
 		s, ok := v.(string)
 		if !ok {
@@ -114,14 +114,14 @@ func (c *condition) matchValue(v any) bool {
 		}
 		for _, want := range c.strs {
 			switch {
-			case c.op == OpContains && strings.Contains(s, want),
-				c.op == OpStartsWith && strings.HasPrefix(s, want),
-				c.op == OpEndsWith && strings.HasSuffix(s, want):
+			case c.op == opContains && strings.Contains(s, want),
+				c.op == opStartsWith && strings.HasPrefix(s, want),
+				c.op == opEndsWith && strings.HasSuffix(s, want):
 				return true
 			}
 		}
 		return false
-	case OpMatches:
+	case opMatches:
 		// matches: the RE2 pattern matches somewhere in the string.
 		s, ok := v.(string)
 		if !ok {
@@ -133,27 +133,27 @@ func (c *condition) matchValue(v any) bool {
 			}
 		}
 		return false
-	case OpLessThan:
+	case opLessThan:
 		return c.anyNumber(v, func(x int) bool { return x < 0 })
-	case OpLessThanOrEqual:
+	case opLessThanOrEqual:
 		return c.anyNumber(v, func(x int) bool { return x <= 0 })
-	case OpGreaterThan:
+	case opGreaterThan:
 		return c.anyNumber(v, func(x int) bool { return x > 0 })
-	case OpGreaterThanOrEqual:
+	case opGreaterThanOrEqual:
 		return c.anyNumber(v, func(x int) bool { return x >= 0 })
-	case OpBefore, OpAfter:
+	case opBefore, opAfter:
 		// before/after: timestamps compared in time.
 		t, ok := toTime(v)
 		if !ok {
 			return false
 		}
 		for _, want := range c.times {
-			if (c.op == OpBefore && t.Before(want)) || (c.op == OpAfter && t.After(want)) {
+			if (c.op == opBefore && t.Before(want)) || (c.op == opAfter && t.After(want)) {
 				return true
 			}
 		}
 		return false
-	case OpSemverEqual, OpSemverLessThan, OpSemverGreaterThan:
+	case opSemverEqual, opSemverLessThan, opSemverGreaterThan:
 		// semver*: SemVer 2.0.0 precedence, build metadata ignored.
 		s, ok := v.(string)
 		if !ok {
@@ -165,7 +165,7 @@ func (c *condition) matchValue(v any) bool {
 		}
 		for _, want := range c.versions {
 			x := ver.compare(want)
-			if (c.op == OpSemverEqual && x == 0) || (c.op == OpSemverLessThan && x < 0) || (c.op == OpSemverGreaterThan && x > 0) {
+			if (c.op == opSemverEqual && x == 0) || (c.op == opSemverLessThan && x < 0) || (c.op == opSemverGreaterThan && x > 0) {
 				return true
 			}
 		}
@@ -220,9 +220,9 @@ func toTime(v any) (time.Time, bool) {
 // reports whether the condition sits inside a segment, where inSegment is
 // not allowed.
 func compileCondition(path string, cd *Condition, segments map[string]*segment, inSegment bool) (condition, error) {
-	c := condition{op: cd.Operator, negate: cd.Negate}
+	c := condition{op: opCodes[cd.Operator], negate: cd.Negate}
 	valuesPath := path + ".values"
-	if !knownOperators[cd.Operator] {
+	if opCodes[cd.Operator] == opUnknown {
 		return c, errorf(path+".operator", "unknown operator %q; use one of %s (names are case-sensitive)", cd.Operator, operatorList)
 	}
 	if cd.Operator == OpInSegment {
@@ -331,11 +331,35 @@ func compileCondition(path string, cd *Condition, segments map[string]*segment, 
 	return c, nil
 }
 
-var knownOperators = map[Operator]bool{
-	OpIn: true, OpContains: true, OpStartsWith: true, OpEndsWith: true, OpMatches: true,
-	OpLessThan: true, OpLessThanOrEqual: true, OpGreaterThan: true, OpGreaterThanOrEqual: true,
-	OpBefore: true, OpAfter: true, OpSemverEqual: true, OpSemverLessThan: true, OpSemverGreaterThan: true,
-	OpExists: true, OpInSegment: true,
+// opCode is an Operator as a small integer, so matching switches on a
+// byte instead of comparing strings.
+type opCode uint8
+
+const (
+	opUnknown opCode = iota
+	opIn
+	opContains
+	opStartsWith
+	opEndsWith
+	opMatches
+	opLessThan
+	opLessThanOrEqual
+	opGreaterThan
+	opGreaterThanOrEqual
+	opBefore
+	opAfter
+	opSemverEqual
+	opSemverLessThan
+	opSemverGreaterThan
+	opExists
+	opInSegment
+)
+
+var opCodes = map[Operator]opCode{
+	OpIn: opIn, OpContains: opContains, OpStartsWith: opStartsWith, OpEndsWith: opEndsWith, OpMatches: opMatches,
+	OpLessThan: opLessThan, OpLessThanOrEqual: opLessThanOrEqual, OpGreaterThan: opGreaterThan, OpGreaterThanOrEqual: opGreaterThanOrEqual,
+	OpBefore: opBefore, OpAfter: opAfter, OpSemverEqual: opSemverEqual, OpSemverLessThan: opSemverLessThan, OpSemverGreaterThan: opSemverGreaterThan,
+	OpExists: opExists, OpInSegment: opInSegment,
 }
 
 const operatorList = "in, contains, startsWith, endsWith, matches, lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual, before, after, semverEqual, semverLessThan, semverGreaterThan, exists, inSegment"

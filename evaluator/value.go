@@ -10,8 +10,7 @@ import (
 // number is a normalised numeric value: integers keep full int64 precision,
 // everything else is a float64.
 type number struct {
-	i     int64
-	u     uint64 // the value when isUint
+	i     int64 // the value when isInt; the bits of a uint64 when isUint
 	f     float64
 	isInt bool // an exact integer: i, or u when isUint
 	// isUint marks integers above MaxInt64, which only uint and uint64
@@ -58,7 +57,7 @@ func toNumber(v any) (number, bool) {
 
 func uintNumber(u uint64) number {
 	if u > math.MaxInt64 {
-		return number{u: u, f: float64(u), isInt: true, isUint: true}
+		return number{i: int64(u), f: float64(u), isInt: true, isUint: true}
 	}
 	return intNumber(int64(u))
 }
@@ -83,7 +82,7 @@ func (a number) cmp(b number) int {
 	if a.isInt && b.isInt {
 		switch {
 		case a.isUint && b.isUint:
-			return cmpOrdered(a.u, b.u)
+			return cmpOrdered(uint64(a.i), uint64(b.i))
 		case a.isUint:
 			return 1 // above MaxInt64, so above every int64
 		case b.isUint:
