@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // Evaluator is a compiled, immutable ruleset. It is safe for concurrent use
@@ -61,7 +62,25 @@ type rule struct {
 	conds       []condition
 	serve       serve
 	trackEvents bool
-	metadata    map[string]any // the flag's metadata plus ruleId; nil without an id
+	// metadata is the flag's metadata plus ruleId, built the first time
+	// the rule serves (most rules of a large ruleset never do, and a map
+	// per rule would double its memory); nil until then and without an id.
+	metadata atomic.Pointer[map[string]any]
+}
+
+// resultMetadata returns the metadata of results this rule serves.
+func (r *rule) resultMetadata(flagMetadata map[string]any) map[string]any {
+	if r.id == "" {
+		return flagMetadata
+	}
+	if m := r.metadata.Load(); m != nil {
+		return *m
+	}
+	m := make(map[string]any, len(flagMetadata)+1)
+	maps.Copy(m, flagMetadata)
+	m["ruleId"] = r.id
+	r.metadata.CompareAndSwap(nil, &m)
+	return *r.metadata.Load()
 }
 
 // serve is a compiled Serve: a fixed variant, a rollout, or (for an absent
@@ -337,17 +356,6 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 	}
 	if version != "" {
 		f.metadata["rulesetVersion"] = version
-	}
-	// Results served by a rule carry its id; the maps are built here so
-	// evaluation never allocates one.
-	for i := range f.rules {
-		r := &f.rules[i]
-		if r.id == "" {
-			continue
-		}
-		r.metadata = make(map[string]any, len(f.metadata)+1)
-		maps.Copy(r.metadata, f.metadata)
-		r.metadata["ruleId"] = r.id
 	}
 	return nil
 }

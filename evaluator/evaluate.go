@@ -126,9 +126,7 @@ func (f *flag) fill(res *Result, d decision, asFloat bool) {
 		r := &f.rules[d.rule]
 		res.RuleID = r.id
 		res.TrackEvents = res.TrackEvents || r.trackEvents
-		if r.metadata != nil {
-			res.Metadata = r.metadata
-		}
+		res.Metadata = r.resultMetadata(f.metadata)
 	}
 	if d.variant >= 0 {
 		v := &f.variants[d.variant]
