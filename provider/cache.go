@@ -14,11 +14,13 @@ import (
 
 // cacheFile is the on-disk form of the last good ruleset.
 type cacheFile struct {
-	TenantID    string          `json:"tenantId"`
-	Environment string          `json:"environment"`
-	ETag        string          `json:"etag"`
-	SHA256      string          `json:"sha256"` // of Ruleset
-	Ruleset     json.RawMessage `json:"ruleset"`
+	TenantID    string `json:"tenantId"`
+	Environment string `json:"environment"`
+	ETag        string `json:"etag"`
+	SHA256      string `json:"sha256"` // of Ruleset
+	// Ruleset is the document exactly as the service sent it (base64 in
+	// the file: a json.RawMessage would be re-compacted and fail the hash).
+	Ruleset []byte `json:"ruleset"`
 }
 
 // cachePath names the cache file after the tenant and environment, so two

@@ -1,9 +1,11 @@
 package provider_test
 
 import (
+	"bytes"
 	"context"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,4 +97,22 @@ func noLeaks(t *testing.T, fn func()) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// lockedWriter is a buffer that a logger may write while a test reads it.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  bytes.Buffer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.String()
 }

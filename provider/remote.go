@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -367,7 +368,7 @@ func (r *remoteRun) failed(err error, b *backoff.Backoff) (time.Duration, bool) 
 // again until something succeeds or the failure changes).
 func (r *remoteRun) report(err error) {
 	r.mu.Lock()
-	same := r.reported != nil && r.reported.Error() == err.Error()
+	same := r.reported != nil && failureKey(r.reported) == failureKey(err)
 	r.reported = err
 	r.mu.Unlock()
 	r.s.logger.Warn("switchyard: ruleset refresh failed", "error", err)
@@ -375,6 +376,14 @@ func (r *remoteRun) report(err error) {
 		r.sink.Error(err)
 	}
 }
+
+// failureKey identifies a failure for de-duplication, ignoring the request
+// ID that makes every occurrence's text unique.
+func failureKey(err error) string {
+	return requestIDPattern.ReplaceAllString(err.Error(), "")
+}
+
+var requestIDPattern = regexp.MustCompile(`request ID [^ ,;)]*`)
 
 // checkStale reports STALE once the stale window has passed without a
 // successful refresh.

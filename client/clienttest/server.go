@@ -1,0 +1,381 @@
+package clienttest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Defaults of Options.
+const (
+	DefaultTokenTTL          = time.Hour
+	DefaultHeartbeatInterval = 15 * time.Second
+	DefaultMaxEventBody      = 1 << 20
+)
+
+// Options configures a Server. The zero value of every field is its
+// default.
+type Options struct {
+	// TLS serves HTTPS with a certificate for 127.0.0.1 and localhost
+	// signed by a test CA, and TLS 1.2 as the minimum. Certificate,
+	// RootCAs and Client give what a client needs to trust it. The
+	// default is plain HTTP, which the SDK accepts for loopback hosts.
+	TLS bool
+	// HTTP2 lets TLS clients negotiate HTTP/2 (the default is HTTP/1.1
+	// only). It has no effect without TLS.
+	HTTP2 bool
+	// TokenTTL is the lifetime of issued access tokens; zero means 1 h.
+	TokenTTL time.Duration
+	// HeartbeatInterval is the time between ":" comment heartbeats on
+	// ruleset streams; zero means 15 s.
+	HeartbeatInterval time.Duration
+	// MaxEventBody bounds an event upload; a larger one is answered 413.
+	// Zero means 1 MiB, the limit of SPEC section 3.
+	MaxEventBody int64
+	// Now is the clock for token expiry and Request.Time; nil means
+	// time.Now. It must be safe for concurrent use.
+	Now func() time.Time
+}
+
+// Server is a running fake flag service. Create it with New and stop it
+// with Close. All its methods are safe for concurrent use.
+type Server struct {
+	// URL is the base URL, such as http://127.0.0.1:40123, without a
+	// trailing slash.
+	URL string
+
+	opts Options
+	ts   *httptest.Server
+
+	closeOnce sync.Once
+	done      chan struct{} // closed by Close: streams and delays end
+
+	mu        sync.Mutex
+	closed    bool
+	clients   map[string]*registeredClient // by client ID
+	tokens    map[string]*token            // by access token
+	apiKeys   map[string]string            // key → tenant
+	rulesets  map[rulesetKey]*ruleset
+	batches   map[string][]Batch             // by tenant
+	seenKeys  map[string]map[string]struct{} // tenant → idempotency keys
+	requests  []*Request
+	faults    []*activeFault
+	streams   map[*stream]struct{}
+	streamsCh chan struct{} // closed and replaced whenever streams changes
+}
+
+// New starts a Server on the loopback interface with opts. It panics if a
+// field of opts is negative or no port can be bound, as httptest.NewServer
+// does.
+func New(opts Options) *Server {
+	switch {
+	case opts.TokenTTL < 0:
+		panic("clienttest: Options.TokenTTL is negative (zero means 1 h)")
+	case opts.HeartbeatInterval < 0:
+		panic("clienttest: Options.HeartbeatInterval is negative (zero means 15 s)")
+	case opts.MaxEventBody < 0:
+		panic("clienttest: Options.MaxEventBody is negative (zero means 1 MiB)")
+	}
+	if opts.TokenTTL == 0 {
+		opts.TokenTTL = DefaultTokenTTL
+	}
+	if opts.HeartbeatInterval == 0 {
+		opts.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if opts.MaxEventBody == 0 {
+		opts.MaxEventBody = DefaultMaxEventBody
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Server{
+		opts:      opts,
+		done:      make(chan struct{}),
+		clients:   make(map[string]*registeredClient),
+		tokens:    make(map[string]*token),
+		apiKeys:   make(map[string]string),
+		rulesets:  make(map[rulesetKey]*ruleset),
+		batches:   make(map[string][]Batch),
+		seenKeys:  make(map[string]map[string]struct{}),
+		streams:   make(map[*stream]struct{}),
+		streamsCh: make(chan struct{}),
+	}
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	// Handshake failures of clients that do not trust the test CA are
+	// what such tests expect; they need not fill the test output.
+	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
+	if opts.TLS {
+		s.ts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+		s.ts.EnableHTTP2 = opts.HTTP2
+		s.ts.StartTLS()
+	} else {
+		s.ts.Start()
+	}
+	s.URL = s.ts.URL
+	return s
+}
+
+// Close ends every open stream and pending fault delay, then shuts the
+// server down, waiting for the requests in flight (connections still busy
+// after a few seconds are cut). It is idempotent, and the other methods
+// keep working on the recorded state afterwards.
+func (s *Server) Close() {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		close(s.done)
+		dropped := s.removeStreamsLocked(func(*stream) bool { return true })
+		s.mu.Unlock()
+		waitExited(dropped, time.Second)
+
+		cut := time.AfterFunc(3*time.Second, s.ts.CloseClientConnections)
+		defer cut.Stop()
+		s.ts.Close()
+	})
+}
+
+// Certificate returns the server's TLS certificate, or nil without TLS.
+func (s *Server) Certificate() *x509.Certificate {
+	if !s.opts.TLS {
+		return nil
+	}
+	return s.ts.Certificate()
+}
+
+// RootCAs returns a pool holding the server's certificate, for
+// client.Config.RootCAs, or nil without TLS.
+func (s *Server) RootCAs() *x509.CertPool {
+	c := s.Certificate()
+	if c == nil {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(c)
+	return pool
+}
+
+// Client returns an HTTP client that trusts the server's certificate (a
+// plain client without TLS). Close closes its idle connections. It adds no
+// headers: requests still need X-Tenant-ID and credentials.
+func (s *Server) Client() *http.Client { return s.ts.Client() }
+
+// serve routes, records and answers one request.
+func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
+	ep, env, routed := route(r)
+	rec := &Request{
+		Method:   r.Method,
+		Path:     r.URL.EscapedPath(),
+		Endpoint: ep,
+		Env:      env,
+		Header:   r.Header.Clone(),
+		Tenant:   r.Header.Get(headerTenant),
+		Time:     s.opts.Now(),
+	}
+	s.mu.Lock()
+	s.requests = append(s.requests, rec)
+	s.mu.Unlock()
+
+	w := &responseWriter{ResponseWriter: rw, s: s, rec: rec}
+	w.Header().Set("X-Request-ID", newID())
+
+	if routed == routeNotFound {
+		writeError(w, http.StatusNotFound, "not_found", "no such endpoint")
+		return
+	}
+	if routed == routeBadEnv {
+		writeError(w, http.StatusBadRequest, "invalid_request", "the environment in the path is not validly escaped")
+		return
+	}
+	if allow := allowedMethod(ep); r.Method != allow {
+		w.Header().Set("Allow", allow)
+		if ep == EndpointToken {
+			writeOAuthError(w, http.StatusMethodNotAllowed, "invalid_request", "use "+allow)
+		} else {
+			writeError(w, http.StatusMethodNotAllowed, "method_not_allowed", "use "+allow)
+		}
+		return
+	}
+	if f := s.takeFault(ep, rec.Tenant, false); f != nil {
+		if f.RequestID != "" {
+			w.Header().Set("X-Request-ID", f.RequestID)
+		}
+		if !s.delay(w, r, f.Delay) {
+			return
+		}
+		if f.Status != 0 {
+			writeFault(w, ep, f)
+			return
+		}
+	}
+	switch ep {
+	case EndpointToken:
+		s.serveToken(w, r)
+	case EndpointRuleset:
+		s.serveRuleset(w, r, env)
+	case EndpointStream:
+		s.serveStream(w, r, env)
+	case EndpointEvents:
+		s.serveEvents(w, r)
+	}
+}
+
+type routeResult int
+
+const (
+	routeOK routeResult = iota
+	routeNotFound
+	routeBadEnv
+)
+
+const (
+	headerTenant = "X-Tenant-ID"
+	envPrefix    = "/api/v1/environments/"
+)
+
+// Paths of the endpoints under Server.URL.
+const (
+	// TokenPath is the OAuth2 token endpoint.
+	TokenPath = "/api/v1/oauth/token"
+	// EventsPath is the event upload endpoint.
+	EventsPath = "/api/v1/events"
+)
+
+// RulesetPath returns the path of env's ruleset, with env path-escaped.
+func RulesetPath(env string) string { return envPrefix + url.PathEscape(env) + "/ruleset" }
+
+// StreamPath returns the path of env's ruleset stream, with env
+// path-escaped.
+func StreamPath(env string) string { return RulesetPath(env) + "/stream" }
+
+// route finds the endpoint of r and, for environment endpoints, the
+// unescaped environment.
+func route(r *http.Request) (Endpoint, string, routeResult) {
+	p := r.URL.EscapedPath()
+	switch p {
+	case TokenPath:
+		return EndpointToken, "", routeOK
+	case EventsPath:
+		return EndpointEvents, "", routeOK
+	}
+	rest, ok := strings.CutPrefix(p, envPrefix)
+	if !ok {
+		return "", "", routeNotFound
+	}
+	ep := EndpointStream
+	escaped, ok := strings.CutSuffix(rest, "/ruleset/stream")
+	if !ok {
+		ep = EndpointRuleset
+		if escaped, ok = strings.CutSuffix(rest, "/ruleset"); !ok {
+			return "", "", routeNotFound
+		}
+	}
+	if escaped == "" || strings.Contains(escaped, "/") {
+		return "", "", routeNotFound
+	}
+	env, err := url.PathUnescape(escaped)
+	if err != nil {
+		return ep, "", routeBadEnv
+	}
+	return ep, env, routeOK
+}
+
+func allowedMethod(ep Endpoint) string {
+	if ep == EndpointToken || ep == EndpointEvents {
+		return http.MethodPost
+	}
+	return http.MethodGet
+}
+
+// delay waits d, or until the request is cancelled or the server closes.
+// It reports whether to go on answering; when the server closes it
+// answers 503 itself.
+func (s *Server) delay(w http.ResponseWriter, r *http.Request, d time.Duration) bool {
+	if d <= 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-r.Context().Done():
+		return false
+	case <-s.done:
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the server is shutting down")
+		return false
+	}
+}
+
+// errorBody is the JSON body of error responses.
+type errorBody struct {
+	Error       string `json:"error"`
+	Description string `json:"error_description,omitempty"`
+	Message     string `json:"message"`
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		panic("clienttest: " + err.Error())
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if bodyAllowed(status) {
+		_, _ = w.Write(body)
+	}
+}
+
+// writeError answers a service error.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	writeJSON(w, status, errorBody{Error: code, Message: msg})
+}
+
+// writeOAuthError answers a token endpoint error (RFC 6749 section 5.2).
+func writeOAuthError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, status, errorBody{Error: code, Description: msg, Message: msg})
+}
+
+// unauthorized answers 401 with a Bearer challenge.
+func unauthorized(w http.ResponseWriter, presentedToken bool, msg string) {
+	challenge := `Bearer realm="switchyard"`
+	if presentedToken {
+		challenge += `, error="invalid_token"`
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
+	writeError(w, http.StatusUnauthorized, "unauthorized", msg)
+}
+
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
+
+// newID returns a random identifier (26 base32 characters, 130 bits), for
+// request IDs and access tokens.
+func newID() string { return rand.Text() }
+
+// waitExited waits until every stream's handler has returned, at most d.
+func waitExited(streams []*stream, d time.Duration) {
+	if len(streams) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	for _, st := range streams {
+		select {
+		case <-st.exited:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
