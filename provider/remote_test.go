@@ -49,8 +49,8 @@ type remoteHarness struct {
 }
 
 type remoteOpts struct {
-	cfg     func(*provider.RemoteConfig)
-	serve   bool // publish remoteDoc("1", "red") before starting
+	cfg   func(*provider.RemoteConfig)
+	serve bool // publish remoteDoc("1", "red") before starting
 }
 
 func newRemote(t *testing.T, o remoteOpts) *remoteHarness {
