@@ -11,54 +11,41 @@ import (
 
 // BooleanEvaluation evaluates a boolean flag.
 func (p *Provider) BooleanEvaluation(_ context.Context, flag string, defaultValue bool, fc openfeature.FlattenedContext) openfeature.BoolResolutionDetail {
-	r := p.current.Load().EvaluateAs(flag, evaluator.TypeBoolean, fc)
-	v, ok := r.Value.(bool)
-	if !ok {
-		v = defaultValue
-	}
-	return openfeature.BoolResolutionDetail{Value: v, ProviderResolutionDetail: p.detail(flag, &r)}
+	return resolve(p, flag, evaluator.TypeBoolean, defaultValue, fc)
 }
 
 // StringEvaluation evaluates a string flag.
 func (p *Provider) StringEvaluation(_ context.Context, flag string, defaultValue string, fc openfeature.FlattenedContext) openfeature.StringResolutionDetail {
-	r := p.current.Load().EvaluateAs(flag, evaluator.TypeString, fc)
-	v, ok := r.Value.(string)
-	if !ok {
-		v = defaultValue
-	}
-	return openfeature.StringResolutionDetail{Value: v, ProviderResolutionDetail: p.detail(flag, &r)}
+	return resolve(p, flag, evaluator.TypeString, defaultValue, fc)
 }
 
 // FloatEvaluation evaluates a float flag; integer flags are read as float64.
 func (p *Provider) FloatEvaluation(_ context.Context, flag string, defaultValue float64, fc openfeature.FlattenedContext) openfeature.FloatResolutionDetail {
-	r := p.current.Load().EvaluateAs(flag, evaluator.TypeFloat, fc)
-	v, ok := r.Value.(float64)
-	if !ok {
-		v = defaultValue
-	}
-	return openfeature.FloatResolutionDetail{Value: v, ProviderResolutionDetail: p.detail(flag, &r)}
+	return resolve(p, flag, evaluator.TypeFloat, defaultValue, fc)
 }
 
 // IntEvaluation evaluates an integer flag as int64. Float flags are a
 // TYPE_MISMATCH: they are never silently truncated.
 func (p *Provider) IntEvaluation(_ context.Context, flag string, defaultValue int64, fc openfeature.FlattenedContext) openfeature.IntResolutionDetail {
-	r := p.current.Load().EvaluateAs(flag, evaluator.TypeInteger, fc)
-	v, ok := r.Value.(int64)
-	if !ok {
-		v = defaultValue
-	}
-	return openfeature.IntResolutionDetail{Value: v, ProviderResolutionDetail: p.detail(flag, &r)}
+	return resolve(p, flag, evaluator.TypeInteger, defaultValue, fc)
 }
 
 // ObjectEvaluation evaluates an object flag. The value is a deep copy the
 // caller owns (map[string]any or []any with float64 numbers).
 func (p *Provider) ObjectEvaluation(_ context.Context, flag string, defaultValue any, fc openfeature.FlattenedContext) openfeature.InterfaceResolutionDetail {
-	r := p.current.Load().EvaluateAs(flag, evaluator.TypeObject, fc)
-	v := r.Value
-	if r.UsedDefault() {
+	return resolve(p, flag, evaluator.TypeObject, defaultValue, fc)
+}
+
+// resolve evaluates flag as typ against the current ruleset. The value is
+// the variant's, or defaultValue when the caller's default applies (the
+// evaluator then returns a nil Value).
+func resolve[T any](p *Provider, flag string, typ evaluator.FlagType, defaultValue T, fc openfeature.FlattenedContext) openfeature.GenericResolutionDetail[T] {
+	r := p.current.Load().EvaluateAs(flag, typ, fc)
+	v, ok := r.Value.(T)
+	if !ok {
 		v = defaultValue
 	}
-	return openfeature.InterfaceResolutionDetail{Value: v, ProviderResolutionDetail: p.detail(flag, &r)}
+	return openfeature.GenericResolutionDetail[T]{Value: v, ProviderResolutionDetail: p.detail(flag, &r)}
 }
 
 // detail converts an evaluator result. The metadata map is shared and
