@@ -51,3 +51,42 @@ func BenchmarkClientBooleanValueDetails(b *testing.B) {
 		_ = api.Shutdown(context.Background())
 	}
 }
+
+// BenchmarkTelemetryOverhead compares evaluation through the OpenFeature
+// client with telemetry on (summary counters, a sink that discards) and
+// off, in one run. Issue target: on/off ≤ 1.10.
+func BenchmarkTelemetryOverhead(b *testing.B) {
+	discard := provider.EventSinkFunc(func(context.Context, []byte, string) error { return nil })
+	ec := openfeature.NewEvaluationContext("user-42", map[string]any{"email": "ana@acme.com", "country": "DE"})
+	for _, c := range []struct {
+		name string
+		cfg  provider.TelemetryConfig
+	}{{"telemetry=off", provider.TelemetryConfig{Disabled: true}}, {"telemetry=on", provider.TelemetryConfig{Sink: discard}}} {
+		td := flagtest.New()
+		td.MustUpdate(td.Flag("new-checkout").Boolean().Rule("staff", flagtest.Attr("email").EndsWith("@acme.com")).Serve("on").Default("off"))
+		p, err := provider.New(provider.Config{Source: td, Logger: slog.New(slog.DiscardHandler), Telemetry: c.cfg})
+		if err != nil {
+			b.Fatal(err)
+		}
+		api := isolated.NewAPI()
+		if err := api.SetProviderAndWait(context.Background(), p); err != nil {
+			b.Fatal(err)
+		}
+		client := api.NewClient()
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = client.BooleanValueDetails(context.Background(), "new-checkout", false, ec)
+			}
+		})
+		b.Run(c.name+"/parallel", func(b *testing.B) {
+			b.ReportAllocs()
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					_, _ = client.BooleanValueDetails(context.Background(), "new-checkout", false, ec)
+				}
+			})
+		})
+		_ = api.Shutdown(context.Background())
+	}
+}

@@ -40,10 +40,17 @@ func (p *Provider) ObjectEvaluation(_ context.Context, flag string, defaultValue
 // the variant's, or defaultValue when the caller's default applies (the
 // evaluator then returns a nil Value).
 func resolve[T any](p *Provider, flag string, typ evaluator.FlagType, defaultValue T, fc openfeature.FlattenedContext) openfeature.GenericResolutionDetail[T] {
-	r := p.current.Load().EvaluateAs(flag, typ, fc)
+	ev := p.current.Load()
+	r := ev.EvaluateAs(flag, typ, fc)
 	v, ok := r.Value.(T)
 	if !ok {
 		v = defaultValue
+	}
+	if t := p.telemetry; t != nil {
+		t.count(flag, &r, ev.Version())
+		if r.TrackEvents {
+			t.evaluation(flag, &r, ev.Version(), v, fc)
+		}
 	}
 	return openfeature.GenericResolutionDetail[T]{Value: v, ProviderResolutionDetail: p.detail(flag, &r)}
 }

@@ -40,6 +40,10 @@ type Config struct {
 	// Name is reported as the provider's metadata name. Empty means
 	// DefaultName.
 	Name string
+	// Telemetry configures summary, evaluation and track events. By
+	// default they go to the source's sink (the remote source uploads to
+	// the flag service); other sources send none unless a Sink is set.
+	Telemetry TelemetryConfig
 }
 
 // Provider is an OpenFeature provider that evaluates flags locally with the
@@ -56,7 +60,8 @@ type Provider struct {
 	name   string
 	events chan openfeature.Event
 
-	current atomic.Pointer[evaluator.Evaluator]
+	current   atomic.Pointer[evaluator.Evaluator]
+	telemetry *telemetry // nil when off
 
 	mu           sync.Mutex
 	gen          uint64 // incremented per run; sinks of older runs are ignored
@@ -88,6 +93,10 @@ func New(cfg Config) (*Provider, error) {
 	}
 	if p.name == "" {
 		p.name = DefaultName
+	}
+	var err error
+	if p.telemetry, err = newTelemetry(cfg.Telemetry, cfg.Source, p.logger); err != nil {
+		return nil, err
 	}
 	return p, nil
 }
@@ -181,6 +190,9 @@ func (p *Provider) start() {
 	p.fatalErr = nil
 	p.lastErr = nil
 	p.state = openfeature.NotReadyState
+	if p.telemetry != nil {
+		p.telemetry.start()
+	}
 	s := &sink{p: p, gen: p.gen}
 	done := p.done
 	go func() {
@@ -210,8 +222,9 @@ func (p *Provider) stopLocked() <-chan struct{} {
 // Shutdown is ShutdownWithContext without a deadline.
 func (p *Provider) Shutdown() { _ = p.ShutdownWithContext(context.Background()) }
 
-// ShutdownWithContext stops the source and waits, until ctx is done, for
-// every goroutine the provider started to return. It is idempotent.
+// ShutdownWithContext stops the source, flushes queued telemetry, and
+// waits, until ctx is done, for every goroutine the provider started to
+// return. It is idempotent.
 func (p *Provider) ShutdownWithContext(ctx context.Context) error {
 	p.mu.Lock()
 	done := p.stopLocked()
@@ -219,20 +232,34 @@ func (p *Provider) ShutdownWithContext(ctx context.Context) error {
 		done = p.done // an earlier stop (fatal init) may still be winding down
 	}
 	p.mu.Unlock()
-	if done == nil {
-		return nil
+	var errs []error
+	if p.telemetry != nil {
+		if err := p.telemetry.shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("provider: shutdown: telemetry flush: %w", err))
+		}
 	}
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("provider: shutdown: the source did not stop in time: %w", ctx.Err())
+	if done != nil {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			errs = append(errs, fmt.Errorf("provider: shutdown: the source did not stop in time: %w", ctx.Err()))
+		}
 	}
+	return errors.Join(errs...)
 }
 
-// Track accepts tracking events. Delivering them to a telemetry sink is the
-// job of the telemetry pipeline; without one configured they are dropped.
-func (p *Provider) Track(context.Context, string, openfeature.EvaluationContext, openfeature.TrackingEventDetails) {
+// Track queues a track event with the redacted context and the details'
+// attributes (private names removed). It never blocks; without telemetry it
+// does nothing.
+func (p *Provider) Track(_ context.Context, name string, ec openfeature.EvaluationContext, details openfeature.TrackingEventDetails) {
+	if p.telemetry == nil {
+		return
+	}
+	flat := ec.Attributes()
+	if key := ec.TargetingKey(); key != "" {
+		flat[openfeature.TargetingKey] = key
+	}
+	p.telemetry.track(name, details.Value(), details.Attributes(), flat)
 }
 
 // emit sends an event without blocking. p.mu is held, which keeps events in

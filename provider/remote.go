@@ -132,6 +132,12 @@ func NewRemoteSource(cfg RemoteConfig) (*RemoteSource, error) {
 	return s, nil
 }
 
+// EventSink returns a sink that uploads telemetry batches to the flag
+// service (POST /api/v1/events). Providers use it by default.
+func (s *RemoteSource) EventSink() EventSink {
+	return EventSinkFunc(s.client.PostEvents)
+}
+
 // checkOwner rejects a ruleset of another tenant or environment. Documents
 // from the service must name both; fixtures may leave them out.
 func (s *RemoteSource) checkOwner(ev *evaluator.Evaluator, fromService bool) error {

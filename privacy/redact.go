@@ -1,0 +1,134 @@
+package privacy
+
+import (
+	"slices"
+)
+
+// Keys of a flattened evaluation context that redaction treats specially.
+const (
+	keyTargetingKey      = "targetingKey"
+	keyAnonymous         = "anonymous"
+	keyPrivateAttributes = "privateAttributes"
+	keyMeta              = "_meta"
+	keyRedacted          = "redactedAttributes"
+)
+
+// Policy says which attributes never leave the process. The zero value
+// redacts only what a context marks private itself.
+//
+// A Policy is a plain value: it holds no state, and its methods are safe
+// for concurrent use as long as nobody modifies PrivateAttributes at the
+// same time. NewHandler copies the Policy it is given.
+type Policy struct {
+	// PrivateAttributes applies to every context: each entry is a
+	// top-level attribute name ("email"), or, when it starts with "/", an
+	// RFC 6901 JSON Pointer into nested values ("/address/street",
+	// "/orders/0/card"). Entries that name targetingKey or anonymous
+	// (as a name, or as a pointer's first token) are ignored, and so are
+	// entries naming privateAttributes or _meta, which are not attributes.
+	PrivateAttributes []string
+
+	// AllAttributesPrivate makes every attribute private except
+	// targetingKey and anonymous.
+	AllAttributesPrivate bool
+}
+
+// Redact returns the telemetry form of an evaluation context given as a
+// flattened map (OpenFeature's FlattenedContext shape): the targeting key
+// under "targetingKey", attributes (possibly nested map[string]any and []any
+// values), an optional "privateAttributes" list and an optional
+// "anonymous": true.
+//
+// The private names and pointers are the Policy's plus the context's own
+// "privateAttributes" ([]string, or []any of strings; a lone string counts
+// as a list of one name, and anything else is ignored). Redact removes each
+// of them that is present, and adds "_meta": {"redactedAttributes": [...]}
+// listing, sorted, every name or pointer that was present and removed; it
+// omits "_meta" when nothing was removed. With AllAttributesPrivate, every
+// attribute but targetingKey and anonymous is removed and listed by its
+// top-level name. The "privateAttributes" list itself is never in the
+// result. A context with "anonymous": true (the bool) becomes exactly
+// {"anonymous": true}. The package documentation gives the details
+// (pointers into arrays, values Redact cannot see into, an incoming
+// "_meta").
+//
+// Redact never modifies ctx or anything reachable from it. The result is
+// a new map; nested maps and slices that needed no change are shared with
+// ctx rather than copied, so treat the result as read-only below its top
+// level. Redact of a nil or empty ctx returns an empty, non-nil map (it
+// marshals as {}). Redact is safe for concurrent use with other readers of
+// ctx.
+func (p Policy) Redact(ctx map[string]any) map[string]any {
+	if anon, _ := ctx[keyAnonymous].(bool); anon {
+		return map[string]any{keyAnonymous: true}
+	}
+	out := make(map[string]any, len(ctx)+1)
+	var removed []string
+	var root *node
+	if !p.AllAttributesPrivate {
+		root = buildTree(p.PrivateAttributes, PrivateAttributes(ctx))
+	}
+	for k, v := range ctx {
+		switch k {
+		case keyPrivateAttributes, keyMeta:
+			continue
+		case keyTargetingKey, keyAnonymous:
+			out[k] = v
+			continue
+		}
+		if p.AllAttributesPrivate {
+			removed = append(removed, k)
+			continue
+		}
+		n := root.kids[k]
+		if n == nil {
+			out[k] = v
+			continue
+		}
+		switch nv, act := n.redact(v, &removed); act {
+		case keep:
+			out[k] = v
+		case replace:
+			out[k] = nv
+		}
+	}
+	if meta, ok := ctx[keyMeta].(map[string]any); ok {
+		removed = append(removed, stringList(meta[keyRedacted])...)
+	}
+	if len(removed) > 0 {
+		slices.Sort(removed)
+		removed = slices.Compact(removed)
+		out[keyMeta] = map[string]any{keyRedacted: removed}
+	}
+	return out
+}
+
+// PrivateAttributes returns the names and pointers that ctx marks
+// private itself, from its "privateAttributes" entry: a []string, the
+// strings of a []any (other elements are ignored), or a lone string taken
+// as a list of one name. Any other type yields nil: a malformed list does
+// not make the whole context private, which would silently empty every
+// event. The result is a new slice.
+func PrivateAttributes(ctx map[string]any) []string {
+	return stringList(ctx[keyPrivateAttributes])
+}
+
+// stringList reads a list of names in any of the accepted shapes into a
+// new slice.
+func stringList(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return slices.Clone(l)
+	case []any:
+		out := make([]string, 0, len(l))
+		for _, e := range l {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	case string:
+		return []string{l}
+	}
+	return nil
+}
