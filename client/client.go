@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"golang.org/x/oauth2/clientcredentials"
@@ -149,12 +150,19 @@ func (c *Client) do(ctx context.Context, op string, build func(context.Context) 
 // it.
 func (c *Client) statusError(op string, resp *http.Response) error {
 	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4*maxBodyExcerpt))
+	const limit = 4 * maxBodyExcerpt
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, limit))
+	// Redact what this client holds now and what the request carried: a
+	// token may have been replaced while the request was in flight.
+	secrets := c.secrets()
+	if resp.Request != nil {
+		secrets = append(secrets, strings.TrimPrefix(resp.Request.Header.Get("Authorization"), "Bearer "), resp.Request.Header.Get("X-API-Key"))
+	}
 	return &StatusError{
 		Op:         op,
 		StatusCode: resp.StatusCode,
 		RequestID:  requestID(resp.Header),
-		Body:       excerpt(body, c.secrets()...),
+		Body:       excerptCut(body, len(body) == limit, secrets...),
 		RetryAfter: resp.Header.Get("Retry-After"),
 	}
 }

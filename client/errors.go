@@ -31,7 +31,8 @@ type StatusError struct {
 	Op         string // what was attempted, such as "fetch ruleset"
 	StatusCode int
 	RequestID  string
-	// Body is an excerpt of the response body (at most 512 bytes).
+	// Body is an excerpt of the response body: at most 512 bytes of text,
+	// plus "…" when it was cut.
 	Body string
 	// RetryAfter is the Retry-After header, when the service sent one.
 	RetryAfter string
@@ -81,10 +82,25 @@ func (e *StatusError) Temporary() bool {
 // excerpt returns at most maxBodyExcerpt bytes of body as text, cut at a
 // UTF-8 boundary, with the given secrets redacted.
 func excerpt(body []byte, secrets ...string) string {
+	return excerptCut(body, false, secrets...)
+}
+
+// excerptCut is excerpt for a body that may have been cut short: when cut
+// is true, a tail that could be the start of a secret is redacted too.
+func excerptCut(body []byte, cut bool, secrets ...string) string {
 	s := strings.ToValidUTF8(string(body), "\uFFFD")
 	for _, secret := range secrets {
-		if len(secret) >= 4 {
-			s = strings.ReplaceAll(s, secret, redacted)
+		if len(secret) < 4 {
+			continue
+		}
+		s = strings.ReplaceAll(s, secret, redacted)
+		if cut {
+			for k := len(secret) - 1; k > 0; k-- {
+				if strings.HasSuffix(s, secret[:k]) {
+					s = s[:len(s)-k] + redacted
+					break
+				}
+			}
 		}
 	}
 	s = strings.Join(strings.Fields(s), " ")

@@ -74,6 +74,11 @@ func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(Str
 	for {
 		ev, err := reader.Next()
 		if err != nil {
+			// A cancelled request can surface as a clean end of the body
+			// (HTTP/1.1 over TLS does): the cause comes first.
+			if cause := context.Cause(ctx); cause != nil {
+				return cause
+			}
 			if errors.Is(err, io.EOF) {
 				return ErrStreamClosed
 			}
