@@ -1,0 +1,86 @@
+package cases
+
+import (
+	"fmt"
+	"hash/fnv"
+	"slices"
+	"strconv"
+)
+
+// Contexts returns the generated contexts of the equivalence check: the
+// same list on every call, in every module and on every machine (the
+// generator is a fixed splitmix64 sequence, not math/rand). The caller owns
+// the maps.
+//
+// Every context has every attribute the flags test, with the types an
+// application would pass: targetingKey (distinct keys "user-N", N drawn from
+// twice the segment's size so about half are in it), country ("C00".."C59",
+// a third in the rule's list), email (a fifth at "@acme.com", some at look-
+// alike domains), seats (an int in 0..200, the boundary 100 included) and
+// plan (a tenth "plan-0".."plan-99", which the hundred rules match).
+func (s *Suite) Contexts() []map[string]any {
+	n := s.Equivalence.Contexts
+	r := rng(s.Equivalence.Seed)
+	keys := make([]int, 2*n)
+	for i := range keys {
+		keys[i] = i
+	}
+	for i := len(keys) - 1; i > 0; i-- { // Fisher–Yates
+		j := r.intn(i + 1)
+		keys[i], keys[j] = keys[j], keys[i]
+	}
+	domains := []string{"acme.com", "example.com", "notacme.com", "acme.com.example.org", "mail.example.net"}
+	plans := []string{"free", "pro", "enterprise", "team"}
+	out := make([]map[string]any, n)
+	for i := range out {
+		plan := plans[r.intn(len(plans))]
+		if r.intn(10) == 0 {
+			plan = "plan-" + strconv.Itoa(r.intn(100))
+		} else if r.intn(4) == 0 {
+			plan = "plan-" + strconv.Itoa(100+r.intn(100))
+		}
+		out[i] = map[string]any{
+			TargetingKey: "user-" + strconv.Itoa(keys[i]),
+			"country":    fmt.Sprintf("C%02d", r.intn(60)),
+			"email":      "u" + strconv.Itoa(r.intn(1_000_000)) + "@" + domains[r.intn(len(domains))],
+			"seats":      r.intn(201),
+			"plan":       plan,
+		}
+	}
+	return out
+}
+
+// ContextsDigest is a hash of the generated contexts, recorded in the
+// expected results so a change of the generator shows as stale results.
+func (s *Suite) ContextsDigest() string {
+	h := fnv.New64a()
+	for _, c := range s.Contexts() {
+		keys := make([]string, 0, len(c))
+		for k := range c {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			fmt.Fprintf(h, "%s=%v;", k, c[k])
+		}
+		h.Write([]byte{'\n'})
+	}
+	return fmt.Sprintf("%016x", h.Sum64())
+}
+
+// splitmix64 (Steele, Lea, Flood 2014): tiny, fixed, good enough here.
+type splitmix struct{ state uint64 }
+
+func rng(seed uint64) *splitmix { return &splitmix{state: seed} }
+
+func (s *splitmix) next() uint64 {
+	s.state += 0x9e3779b97f4a7c15
+	z := s.state
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
+
+// intn returns a number in [0, n); the modulo bias is below 2^-40 for the
+// small n used here.
+func (s *splitmix) intn(n int) int { return int(s.next() % uint64(n)) }

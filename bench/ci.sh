@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# CI for bench/: builds and vets every bench module, runs the shared cases'
+# tests, every module's equivalence check, and every benchmark once
+# (-benchtime 1x), so none of them rots. Needs only Go; modules come from
+# the module proxy. Called by .ci/run; fails on any error.
+#
+# The timed run with the report is `cd bench && go run ./cmd/perf`.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+modules=(. switchyard launchdarkly flagd gofeatureflag unleash)
+
+for m in "${modules[@]}"; do
+  printf '\n== %s: build, vet\n' "bench/${m#.}"
+  (cd "$m" && go build ./... && go vet ./...)
+done
+
+printf '\n== bench: cases and driver tests\n'
+go test ./...
+
+for m in "${modules[@]:1}"; do
+  printf '\n== bench/%s: equivalence check, then every benchmark once\n' "$m"
+  # -timeout: go-feature-flag's equivalence check alone takes about two
+  # minutes on two cores (it re-parses a 10 000-key query per evaluation).
+  (cd "$m" && go test -timeout 20m -run '^TestEquivalence$' -bench . -benchtime 1x -v .)
+done
+
+printf '\nbench CI passed\n'
