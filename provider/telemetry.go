@@ -84,12 +84,25 @@ type summaryKey struct {
 	reason                 evaluator.Reason
 }
 
+// flagCounts holds one flag's counters in a shard. A flag has few
+// (variant, reason, version) combinations, so a linear scan with string
+// comparisons beats hashing a composite key on every evaluation.
+type flagCounts struct {
+	entries []countEntry
+}
+
+type countEntry struct {
+	variant, version string
+	reason           evaluator.Reason
+	n                uint64
+}
+
 // counterShard is one lock-protected slice of the summary counters. An
 // evaluation picks a shard at random, so concurrent evaluations of the same
 // flag rarely meet on a lock.
 type counterShard struct {
 	mu     sync.Mutex
-	counts map[summaryKey]uint64
+	flags  map[string]*flagCounts
 	_      [40]byte // keep shards on separate cache lines
 }
 
@@ -149,7 +162,7 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 		queue:  make(chan json.RawMessage, cfg.QueueSize),
 	}
 	for i := range t.shards {
-		t.shards[i].counts = make(map[summaryKey]uint64)
+		t.shards[i].flags = make(map[string]*flagCounts)
 	}
 	t.windowStart.Store(t.now().UnixNano())
 	return t, nil
@@ -160,9 +173,21 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 // shared lock.
 func (t *telemetry) count(flag string, r *evaluator.Result, version string) {
 	s := &t.shards[rand.Uint32()%counterShards]
-	k := summaryKey{flag: flag, variant: r.Variant, version: version, reason: r.Reason}
 	s.mu.Lock()
-	s.counts[k]++
+	fc := s.flags[flag]
+	if fc == nil {
+		fc = &flagCounts{}
+		s.flags[flag] = fc
+	}
+	for i := range fc.entries {
+		e := &fc.entries[i]
+		if e.variant == r.Variant && e.reason == r.Reason && e.version == version {
+			e.n++
+			s.mu.Unlock()
+			return
+		}
+	}
+	fc.entries = append(fc.entries, countEntry{variant: r.Variant, version: version, reason: r.Reason, n: 1})
 	s.mu.Unlock()
 }
 
@@ -311,11 +336,13 @@ func (t *telemetry) flush(ctx context.Context) error {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
-		counts := s.counts
-		s.counts = make(map[summaryKey]uint64, len(counts))
+		flags := s.flags
+		s.flags = make(map[string]*flagCounts, len(flags))
 		s.mu.Unlock()
-		for k, n := range counts {
-			totals[k] += n
+		for flag, fc := range flags {
+			for _, e := range fc.entries {
+				totals[summaryKey{flag: flag, variant: e.variant, version: e.version, reason: e.reason}] += e.n
+			}
 		}
 	}
 	var events []json.RawMessage
