@@ -101,9 +101,9 @@ type countEntry struct {
 // evaluation picks a shard at random, so concurrent evaluations of the same
 // flag rarely meet on a lock.
 type counterShard struct {
-	mu     sync.Mutex
-	flags  map[string]*flagCounts
-	_      [40]byte // keep shards on separate cache lines
+	mu    sync.Mutex
+	flags map[string]*flagCounts
+	_     [40]byte // keep shards on separate cache lines
 }
 
 const counterShards = 16
