@@ -21,7 +21,8 @@ type Evaluator struct {
 	tenantID    string
 	environment string
 	version     string
-	flags       map[string]*flag
+	flags       flagIndex
+	list        []*flag  // in key order
 	keys        []string // sorted
 }
 
@@ -33,7 +34,8 @@ type flag struct {
 	variants    []variant // sorted by name
 	off         int       // variant index, or -1 for the caller's default
 	prereqs     []prereq
-	targets     map[string]int // targeting key → variant index
+	targets     stringIndex // targeting keys
+	targetVars  []int       // variant index per targets position
 	rules       []rule
 	def         serve
 	static      bool // no targets and no rules
@@ -93,8 +95,8 @@ type serve struct {
 func (s *serve) present() bool { return s.variant >= 0 || s.rollout != nil }
 
 type segment struct {
-	included map[string]struct{}
-	excluded map[string]struct{}
+	included stringIndex
+	excluded stringIndex
 	rules    [][]condition
 }
 
@@ -103,10 +105,10 @@ type segment struct {
 func (s *segment) contains(ctx map[string]any) bool {
 	key, _ := ctx[targetingKey].(string)
 	if key != "" {
-		if _, ok := s.included[key]; ok {
+		if s.included.has(key) {
 			return true
 		}
-		if _, ok := s.excluded[key]; ok {
+		if s.excluded.has(key) {
 			return false
 		}
 	}
@@ -132,7 +134,6 @@ func Compile(rs *Ruleset) (*Evaluator, error) {
 		tenantID:    rs.TenantID,
 		environment: rs.Environment,
 		version:     rs.Version,
-		flags:       make(map[string]*flag, len(rs.Flags)),
 		keys:        sortedKeys(rs.Flags),
 	}
 
@@ -152,28 +153,30 @@ func Compile(rs *Ruleset) (*Evaluator, error) {
 	}
 
 	// Allocate every flag first so prerequisites can point at each other.
-	for _, key := range e.keys {
-		e.flags[key] = &flag{key: key}
+	e.list = make([]*flag, len(e.keys))
+	for i, key := range e.keys {
+		e.list[i] = &flag{key: key}
 	}
-	for _, key := range e.keys {
+	for i, key := range e.keys {
 		model := rs.Flags[key]
-		if err := e.compileFlag(pathKey("flags", key), e.flags[key], &model, rs.Flags, segments, rs.Version); err != nil {
+		if err := e.compileFlag(pathKey("flags", key), e.list[i], &model, rs.Flags, segments, rs.Version); err != nil {
 			return nil, err
 		}
 	}
 	if err := e.checkCycles(rs); err != nil {
 		return nil, err
 	}
-	for _, f := range e.flags {
+	for _, f := range e.list {
 		if f.typ != TypeObject && (!f.enabled || (len(f.prereqs) == 0 && f.static && f.def.rollout == nil)) {
 			f.fixed = &Result{}
 			f.fill(f.fixed, f.decide(nil), false)
 		}
 	}
 	fp := fingerprinter{rs: rs, done: make(map[string]uint64, len(rs.Flags)), segs: make(map[string]uint64)}
-	for _, key := range e.keys {
-		e.flags[key].fingerprint = fp.flag(key)
+	for i, key := range e.keys {
+		e.list[i].fingerprint = fp.flag(key)
 	}
+	e.flags = newFlagIndex(e.list)
 	return e, nil
 }
 
@@ -202,17 +205,6 @@ func compileSegment(path string, s Segment) (*segment, error) {
 	return cs, nil
 }
 
-func stringSet(list []string) map[string]struct{} {
-	if len(list) == 0 {
-		return nil
-	}
-	m := make(map[string]struct{}, len(list))
-	for _, s := range list {
-		m[s] = struct{}{}
-	}
-	return m
-}
-
 func compileConditions(path string, list []Condition, segments map[string]*segment, inSegment bool) ([]condition, error) {
 	out := make([]condition, len(list))
 	for i := range list {
@@ -225,13 +217,13 @@ func compileConditions(path string, list []Condition, segments map[string]*segme
 }
 
 func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Flag, segments map[string]*segment, version string) error {
-	switch m.Type {
-	case TypeBoolean, TypeString, TypeInteger, TypeFloat, TypeObject:
+	switch {
+	case m.Type.valid():
 		f.typ = m.Type
-	case "":
-		return errorf(path, "missing required field \"type\": use boolean, string, integer, float or object")
+	case m.Type == 0:
+		return errorf(path, "missing required field \"type\": %s", flagTypeHint)
 	default:
-		return errorf(path+".type", "unknown flag type %q; use boolean, string, integer, float or object", m.Type)
+		return errorf(path+".type", "unknown flag type %d; %s", uint8(m.Type), flagTypeHint)
 	}
 	f.enabled = m.Enabled == nil || *m.Enabled
 	f.trackEvents = m.TrackEvents
@@ -269,7 +261,7 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 
 	for i, p := range m.Prerequisites {
 		pp := pathIndex(path+".prerequisites", i)
-		target, ok := e.flags[p.Flag]
+		at, ok := slices.BinarySearch(e.keys, p.Flag)
 		switch {
 		case p.Flag == "":
 			return errorf(pp+".flag", "prerequisite needs a flag key")
@@ -281,7 +273,7 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 			return errorf(pp+".variants", "list at least one variant of %q that satisfies the prerequisite", p.Flag)
 		}
 		other := sortedKeys(all[p.Flag].Variants) // variant indexes follow name order
-		cp := prereq{flag: target, ok: make([]bool, len(other))}
+		cp := prereq{flag: e.list[at], ok: make([]bool, len(other))}
 		for j, name := range p.Variants {
 			k, found := slices.BinarySearch(other, name)
 			if !found {
@@ -293,6 +285,7 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 	}
 
 	seen := make(map[string]string)
+	var targetKeys []string
 	for i, t := range m.Targets {
 		tp := pathIndex(path+".targets", i)
 		vi, err := lookup(tp+".variant", t.Variant)
@@ -302,17 +295,19 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 		if len(t.Values) == 0 {
 			return errorf(tp+".values", "a target needs at least one targeting key")
 		}
-		if f.targets == nil {
-			f.targets = make(map[string]int)
-		}
 		for j, key := range t.Values {
-			if prev, dup := seen[key]; dup && prev != t.Variant {
-				return errorf(pathIndex(tp+".values", j), "targeting key %q is already targeted to variant %q; a key may appear under one variant only", key, prev)
+			if prev, dup := seen[key]; dup {
+				if prev != t.Variant {
+					return errorf(pathIndex(tp+".values", j), "targeting key %q is already targeted to variant %q; a key may appear under one variant only", key, prev)
+				}
+				continue
 			}
 			seen[key] = t.Variant
-			f.targets[key] = vi
+			targetKeys = append(targetKeys, key)
+			f.targetVars = append(f.targetVars, vi)
 		}
 	}
+	f.targets = newStringIndex(targetKeys)
 
 	ids := make(map[string]int)
 	for i := range m.Rules {
@@ -420,7 +415,7 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 // to the form results carry.
 func variantValue(path string, typ FlagType, v any) (variant, error) {
 	bad := func(want string) (variant, error) {
-		return variant{}, errorf(path, "expected %s for %s flag, got %s", want, withArticle(string(typ)), describe(v))
+		return variant{}, errorf(path, "expected %s for %s flag, got %s", want, withArticle(typ.String()), describe(v))
 	}
 	switch typ {
 	case TypeBoolean:

@@ -28,10 +28,10 @@ func (f *flag) decide(ctx map[string]any) decision {
 			return decision{variant: f.off, reason: ReasonPrerequisiteFailed, rule: -1}
 		}
 	}
-	if f.targets != nil {
+	if f.targetVars != nil {
 		if key, ok := ctx[targetingKey].(string); ok && key != "" {
-			if vi, ok := f.targets[key]; ok {
-				return decision{variant: vi, reason: ReasonTargetingMatch, rule: -1}
+			if i := f.targets.find(key); i >= 0 {
+				return decision{variant: f.targetVars[i], reason: ReasonTargetingMatch, rule: -1}
 			}
 		}
 	}
@@ -81,33 +81,40 @@ func allMatch(conds []condition, ctx map[string]any) bool {
 //
 // For boolean, string, integer and float flags Evaluate does not allocate.
 func (e *Evaluator) Evaluate(flagKey string, ctx map[string]any) Result {
-	return e.EvaluateAs(flagKey, "", ctx)
+	return e.EvaluateAs(flagKey, 0, ctx)
 }
 
-// EvaluateAs is Evaluate with a type check: when want is not empty and
+// EvaluateAs is Evaluate with a type check: when want is not the zero FlagType and
 // differs from the flag's type, the result is the caller's default with
 // TYPE_MISMATCH. An integer flag may be read as TypeFloat (its value is
 // then a float64); a float flag is never read as an integer.
-func (e *Evaluator) EvaluateAs(flagKey string, want FlagType, ctx map[string]any) Result {
+func (e *Evaluator) EvaluateAs(flagKey string, want FlagType, ctx map[string]any) (res Result) {
 	if e == nil {
-		return errorResult(ErrorProviderNotReady, "", nil)
+		return errorResult(ErrorProviderNotReady, 0, nil)
 	}
-	f := e.flags[flagKey]
+	f := e.flags.get(flagKey)
 	if f == nil {
-		return errorResult(ErrorFlagNotFound, "", nil)
+		return errorResult(ErrorFlagNotFound, 0, nil)
 	}
-	asFloat := false
-	if want != "" && want != f.typ {
-		if want != TypeFloat || f.typ != TypeInteger {
-			return errorResult(ErrorTypeMismatch, f.typ, f.metadata)
-		}
-		asFloat = true
-	} else if f.fixed != nil {
+	if f.fixed != nil && (want == 0 || want == f.typ) {
 		return *f.fixed
 	}
-	var res Result
-	f.fill(&res, f.decide(ctx), asFloat)
+	f.evaluate(&res, want, ctx)
 	return res
+}
+
+// evaluate is EvaluateAs for a flag without a precomputed result, kept
+// apart so that the precomputed path has a small stack frame.
+func (f *flag) evaluate(res *Result, want FlagType, ctx map[string]any) {
+	asFloat := false
+	if want != 0 && want != f.typ {
+		if want != TypeFloat || f.typ != TypeInteger {
+			*res = errorResult(ErrorTypeMismatch, f.typ, f.metadata)
+			return
+		}
+		asFloat = true
+	}
+	f.fill(res, f.decide(ctx), asFloat)
 }
 
 // fill writes the Result of a decision into res (filled in place: Result
@@ -119,7 +126,6 @@ func (f *flag) fill(res *Result, d decision, asFloat bool) {
 	res.TrackEvents = f.trackEvents
 	if d.code != ErrorNone {
 		res.ErrorCode = d.code
-		res.ErrorMessage = errorMessages[d.code]
 		return
 	}
 	if d.rule >= 0 {
@@ -142,16 +148,8 @@ func (f *flag) fill(res *Result, d decision, asFloat bool) {
 	}
 }
 
-var errorMessages = map[ErrorCode]string{
-	ErrorFlagNotFound:        "flag not found in the ruleset",
-	ErrorTypeMismatch:        "flag type differs from the requested type",
-	ErrorTargetingKeyMissing: "rollout needs a targeting key and the context has none",
-	ErrorInvalidContext:      "rollout bucketBy attribute is missing or not a string or integer",
-	ErrorProviderNotReady:    "no ruleset has been loaded yet",
-}
-
 func errorResult(code ErrorCode, typ FlagType, metadata map[string]any) Result {
-	return Result{Reason: ReasonError, ErrorCode: code, ErrorMessage: errorMessages[code], FlagType: typ, Metadata: metadata}
+	return Result{Reason: ReasonError, ErrorCode: code, FlagType: typ, Metadata: metadata}
 }
 
 // Version returns the ruleset's version label.
@@ -186,39 +184,44 @@ func (e *Evaluator) Keys() []string {
 	return slices.Clone(e.keys)
 }
 
-// FlagType returns a flag's declared type, or "" if the flag is unknown.
+// FlagType returns a flag's declared type, or the zero FlagType if the flag is unknown.
 func (e *Evaluator) FlagType(flagKey string) FlagType {
 	if e == nil {
-		return ""
+		return 0
 	}
-	if f := e.flags[flagKey]; f != nil {
+	if f := e.flags.get(flagKey); f != nil {
 		return f.typ
 	}
-	return ""
+	return 0
 }
 
 // ChangedFlags returns, sorted, the keys of flags that were added, removed
 // or changed between two evaluators, including flags whose segments or
 // prerequisites changed. Either may be nil (no flags).
 func ChangedFlags(old, new *Evaluator) []string {
-	var changed []string
-	var oldFlags, newFlags map[string]*flag
+	var before, after []*flag
 	if old != nil {
-		oldFlags = old.flags
+		before = old.list
 	}
 	if new != nil {
-		newFlags = new.flags
+		after = new.list
 	}
-	for k, nf := range newFlags {
-		if of, ok := oldFlags[k]; !ok || of.fingerprint != nf.fingerprint {
-			changed = append(changed, k)
+	// Both lists are in key order: walk them together.
+	var changed []string
+	for len(before) > 0 || len(after) > 0 {
+		switch {
+		case len(after) == 0 || (len(before) > 0 && before[0].key < after[0].key):
+			changed = append(changed, before[0].key) // removed
+			before = before[1:]
+		case len(before) == 0 || after[0].key < before[0].key:
+			changed = append(changed, after[0].key) // added
+			after = after[1:]
+		default:
+			if before[0].fingerprint != after[0].fingerprint {
+				changed = append(changed, after[0].key)
+			}
+			before, after = before[1:], after[1:]
 		}
 	}
-	for k := range oldFlags {
-		if _, ok := newFlags[k]; !ok {
-			changed = append(changed, k)
-		}
-	}
-	slices.Sort(changed)
 	return changed
 }

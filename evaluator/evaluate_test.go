@@ -257,9 +257,9 @@ func TestEvaluateReasons(t *testing.T) {
 			assert.Equalf(t, tc.want, got, "Evaluate(%q) = %+v, want %+v", tc.flag, got, tc.want)
 			// Every result is consistent whatever the row.
 			if r.ErrorCode != evaluator.ErrorNone {
-				assert.NotEmpty(t, r.ErrorMessage, "ErrorMessage")
+				assert.NotEmpty(t, r.ErrorMessage(), "ErrorMessage")
 			} else {
-				assert.Empty(t, r.ErrorMessage, "ErrorMessage")
+				assert.Empty(t, r.ErrorMessage(), "ErrorMessage")
 			}
 			if tc.want.ErrorCode != evaluator.ErrorFlagNotFound {
 				assert.Equal(t, evaluator.TypeString, r.FlagType, "FlagType")
@@ -333,13 +333,13 @@ func TestEvaluateAsTypes(t *testing.T) {
 	}
 	for _, prefix := range []string{"static-", "rule-"} {
 		for _, typ := range types {
-			flag := prefix + string(typ)
-			for _, want := range append([]evaluator.FlagType{""}, types...) {
+			flag := prefix + typ.String()
+			for _, want := range append([]evaluator.FlagType{0}, types...) {
 				t.Run(fmt.Sprintf("%s as %q", flag, want), func(t *testing.T) {
 					r := ev.EvaluateAs(flag, want, nil)
 					assert.Equal(t, typ, r.FlagType, "FlagType")
 					switch {
-					case want == "" || want == typ:
+					case want == 0 || want == typ:
 						assert.Equalf(t, values[flag], r.Value, "EvaluateAs(%q, %q) = %#v, want %#v", flag, want, r.Value, values[flag])
 						assert.Equal(t, evaluator.ErrorNone, r.ErrorCode)
 						assert.NotEmpty(t, r.Variant)
@@ -354,7 +354,7 @@ func TestEvaluateAsTypes(t *testing.T) {
 						// floats are never silently truncated.
 						got := outcomeOf(r)
 						assert.Equalf(t, failed(evaluator.ErrorTypeMismatch), got, "EvaluateAs(%q, %q) = %+v, want TYPE_MISMATCH", flag, want, got)
-						assert.NotEmpty(t, r.ErrorMessage)
+						assert.NotEmpty(t, r.ErrorMessage())
 					}
 				})
 			}
@@ -374,7 +374,7 @@ func TestEvaluateAsTypes(t *testing.T) {
 		for _, want := range types {
 			r := ev.EvaluateAs("missing", want, nil)
 			assert.Equalf(t, failed(evaluator.ErrorFlagNotFound), outcomeOf(r), "EvaluateAs(%q, %q) = %+v", "missing", want, outcomeOf(r))
-			assert.Equal(t, evaluator.FlagType(""), r.FlagType)
+			assert.Equal(t, evaluator.FlagType(0), r.FlagType)
 		}
 	})
 }
@@ -495,10 +495,10 @@ func TestEvaluateMetadata(t *testing.T) {
 		typ  evaluator.FlagType
 		want map[string]any
 	}{
-		{"default", "f", nil, "", flagMeta},
-		{"rule with id", "f", map[string]any{"staff": true}, "", ruleMeta},
-		{"rule without id", "f", map[string]any{"beta": true}, "", flagMeta},
-		{"no metadata", "bare", nil, "", map[string]any{"rulesetVersion": "v-7"}},
+		{"default", "f", nil, 0, flagMeta},
+		{"rule with id", "f", map[string]any{"staff": true}, 0, ruleMeta},
+		{"rule without id", "f", map[string]any{"beta": true}, 0, flagMeta},
+		{"no metadata", "bare", nil, 0, map[string]any{"rulesetVersion": "v-7"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -653,7 +653,7 @@ func TestEvaluatorAccessors(t *testing.T) {
 	typed := mustLoadDoc(t, typedDoc)
 	for key, want := range map[string]evaluator.FlagType{
 		"static-boolean": evaluator.TypeBoolean, "static-string": evaluator.TypeString, "static-integer": evaluator.TypeInteger,
-		"static-float": evaluator.TypeFloat, "static-object": evaluator.TypeObject, "missing": "",
+		"static-float": evaluator.TypeFloat, "static-object": evaluator.TypeObject, "missing": 0,
 	} {
 		assert.Equalf(t, want, typed.FlagType(key), "FlagType(%q)", key)
 	}
@@ -669,17 +669,17 @@ func TestEvaluatorAccessors(t *testing.T) {
 	assert.Equal(t, "", none.TenantID())
 	assert.Equal(t, "", none.Environment())
 	assert.Nil(t, none.Keys())
-	assert.Equal(t, evaluator.FlagType(""), none.FlagType("static"))
+	assert.Equal(t, evaluator.FlagType(0), none.FlagType("static"))
 }
 
 // TestEvaluateNilEvaluator checks that a nil *Evaluator (no ruleset yet)
 // answers PROVIDER_NOT_READY.
 func TestEvaluateNilEvaluator(t *testing.T) {
 	var ev *evaluator.Evaluator
-	for _, want := range []evaluator.FlagType{"", evaluator.TypeBoolean, evaluator.TypeObject} {
+	for _, want := range []evaluator.FlagType{0, evaluator.TypeBoolean, evaluator.TypeObject} {
 		r := ev.EvaluateAs("static", want, map[string]any{"targetingKey": "user-1"})
 		assert.Equalf(t, failed(evaluator.ErrorProviderNotReady), outcomeOf(r), "EvaluateAs(%q, %q) on nil = %+v", "static", want, outcomeOf(r))
-		assert.NotEmpty(t, r.ErrorMessage)
+		assert.NotEmpty(t, r.ErrorMessage())
 		assert.True(t, r.UsedDefault())
 	}
 	r := ev.Evaluate("static", nil)
@@ -713,9 +713,9 @@ func TestEvaluateConcurrent(t *testing.T) {
 	var calls []call
 	for _, ctx := range contexts {
 		for _, flag := range append(ev.Keys(), "missing") {
-			calls = append(calls, call{ev, flag, "", ctx}, call{ev, flag, evaluator.TypeBoolean, ctx})
+			calls = append(calls, call{ev, flag, 0, ctx}, call{ev, flag, evaluator.TypeBoolean, ctx})
 		}
-		calls = append(calls, call{objects, "o", "", ctx})
+		calls = append(calls, call{objects, "o", 0, ctx})
 	}
 	serial := make([]evaluator.Result, len(calls))
 	for i, c := range calls {

@@ -131,7 +131,7 @@ func (h *hasher) serve(s *Serve) {
 }
 
 func (h *hasher) flag(f *Flag) {
-	h.str(string(f.Type))
+	h.str(f.Type.String())
 	h.boolean(f.Enabled == nil || *f.Enabled)
 	h.value(mapOfAny(f.Variants))
 	h.str(f.OffVariant)

@@ -80,7 +80,7 @@ func FuzzEvaluate(f *testing.F) {
 			ctx["targetingKey"] = key
 		}
 		for _, flagKey := range append(ev.Keys(), "missing") {
-			for _, want := range []evaluator.FlagType{"", evaluator.TypeBoolean, evaluator.TypeString, evaluator.TypeInteger, evaluator.TypeFloat, evaluator.TypeObject} {
+			for _, want := range []evaluator.FlagType{0, evaluator.TypeBoolean, evaluator.TypeString, evaluator.TypeInteger, evaluator.TypeFloat, evaluator.TypeObject} {
 				checkResult(t, flagKey, ev.EvaluateAs(flagKey, want, ctx))
 			}
 		}

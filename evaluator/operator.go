@@ -16,14 +16,14 @@ type condition struct {
 	attr     attrRef
 	op       opCode
 	negate   bool
-	strs     []string            // in (few strings), contains, startsWith, endsWith
-	strSet   map[string]struct{} // in (many strings)
-	nums     []number            // in, numeric comparisons
-	bools    [2]bool             // in: whether false / true are listed
-	regexps  []*regexp.Regexp    // matches
-	times    []time.Time         // before, after
-	versions []semver            // semver*
-	segments []*segment          // inSegment
+	strs     []string         // in (few strings), contains, startsWith, endsWith
+	strSet   stringIndex      // in (many strings); strs is then nil
+	nums     []number         // in, numeric comparisons
+	bools    [2]bool          // in: whether false / true are listed
+	regexps  []*regexp.Regexp // matches
+	times    []time.Time      // before, after
+	versions []semver         // semver*
+	segments []*segment       // inSegment
 }
 
 // stringSetThreshold is the number of `in` strings above which a map beats
@@ -89,9 +89,8 @@ func (c *condition) matchValue(v any) bool {
 		// in: equal to a listed string, number (numerically) or boolean.
 		switch t := v.(type) {
 		case string:
-			if c.strSet != nil {
-				_, ok := c.strSet[t]
-				return ok
+			if c.strs == nil {
+				return c.strSet.has(t)
 			}
 			for _, s := range c.strs {
 				if s == t {
@@ -322,10 +321,7 @@ func compileCondition(path string, cd *Condition, segments map[string]*segment, 
 		}
 	}
 	if cd.Operator == OpIn && len(c.strs) > stringSetThreshold {
-		c.strSet = make(map[string]struct{}, len(c.strs))
-		for _, s := range c.strs {
-			c.strSet[s] = struct{}{}
-		}
+		c.strSet = stringSet(c.strs)
 		c.strs = nil
 	}
 	return c, nil

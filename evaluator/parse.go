@@ -168,8 +168,12 @@ func (d *decoder) flag() (Flag, error) {
 		switch key {
 		case "type":
 			var s string
-			s, err = d.str()
-			f.Type = FlagType(s)
+			if s, err = d.str(); err == nil {
+				var ok bool
+				if f.Type, ok = flagTypeNamed(s); !ok {
+					err = d.fail("unknown flag type %q; %s", s, flagTypeHint)
+				}
+			}
 		case "enabled":
 			var b bool
 			b, err = d.boolean()

@@ -9,6 +9,11 @@ package evaluator
 // Numbers decoded by Parse are json.Number values, so a document survives
 // Parse → json.Marshal → Parse unchanged.
 
+import (
+	"fmt"
+	"strconv"
+)
+
 // SchemaVersion is the only ruleset schema version this package reads.
 const SchemaVersion = 1
 
@@ -28,17 +33,72 @@ type Ruleset struct {
 	Segments map[string]Segment `json:"segments,omitempty"`
 }
 
-// FlagType is the declared type of every variant value of a flag.
-type FlagType string
+// FlagType is the declared type of every variant value of a flag. In JSON
+// and from String it is the schema's name ("boolean", "string", "integer",
+// "float", "object"). The zero FlagType is no type: a Flag needs one, and
+// EvaluateAs with it checks none. It is a small integer rather than a
+// string because every evaluation compares and returns it.
+type FlagType uint8
 
 // The flag types of schema version 1.
 const (
-	TypeBoolean FlagType = "boolean"
-	TypeString  FlagType = "string"
-	TypeInteger FlagType = "integer"
-	TypeFloat   FlagType = "float"
-	TypeObject  FlagType = "object"
+	TypeBoolean FlagType = iota + 1
+	TypeString
+	TypeInteger
+	TypeFloat
+	TypeObject
 )
+
+var flagTypeNames = [...]string{
+	TypeBoolean: "boolean",
+	TypeString:  "string",
+	TypeInteger: "integer",
+	TypeFloat:   "float",
+	TypeObject:  "object",
+}
+
+// flagTypeHint lists the valid names for error messages.
+const flagTypeHint = "use boolean, string, integer, float or object"
+
+// String returns the type's schema name; "" for the zero FlagType and
+// "FlagType(N)" for a value that is not a type.
+func (t FlagType) String() string {
+	if int(t) < len(flagTypeNames) {
+		return flagTypeNames[t]
+	}
+	return "FlagType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// valid reports whether t is one of the schema's types.
+func (t FlagType) valid() bool { return t >= TypeBoolean && t <= TypeObject }
+
+// MarshalText encodes the type as its schema name ("" for the zero
+// FlagType); a value that is not a type is an error.
+func (t FlagType) MarshalText() ([]byte, error) {
+	if t != 0 && !t.valid() {
+		return nil, fmt.Errorf("evaluator: %v is not a flag type; %s", t, flagTypeHint)
+	}
+	return []byte(t.String()), nil
+}
+
+// UnmarshalText decodes a schema type name; names are case-sensitive.
+func (t *FlagType) UnmarshalText(text []byte) error {
+	typ, ok := flagTypeNamed(string(text))
+	if !ok {
+		return fmt.Errorf("evaluator: unknown flag type %q; %s", text, flagTypeHint)
+	}
+	*t = typ
+	return nil
+}
+
+func flagTypeNamed(name string) (FlagType, bool) {
+	for t := TypeBoolean; t <= TypeObject; t++ {
+		if flagTypeNames[t] == name {
+			return t, true
+		}
+	}
+	return 0, false
+}
 
 // Flag is one feature flag.
 type Flag struct {

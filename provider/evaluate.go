@@ -59,7 +59,7 @@ func resolve[T any](p *Provider, flag string, typ evaluator.FlagType, defaultVal
 // read-only; the SDK copies it before handing it to callers and hooks.
 func (p *Provider) detail(flag string, r *evaluator.Result) openfeature.ProviderResolutionDetail {
 	d := openfeature.ProviderResolutionDetail{
-		Reason:       openfeature.Reason(r.Reason),
+		Reason:       openfeature.Reason(r.Reason.String()),
 		Variant:      r.Variant,
 		FlagMetadata: openfeature.FlagMetadata(r.Metadata),
 	}
@@ -76,11 +76,11 @@ func (p *Provider) resolutionError(flag string, r *evaluator.Result) openfeature
 	case evaluator.ErrorTypeMismatch:
 		return openfeature.NewTypeMismatchResolutionError(fmt.Sprintf("flag %q is a %s flag", flag, r.FlagType))
 	case evaluator.ErrorTargetingKeyMissing:
-		return openfeature.NewTargetingKeyMissingResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage))
+		return openfeature.NewTargetingKeyMissingResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage()))
 	case evaluator.ErrorInvalidContext:
-		return openfeature.NewInvalidContextResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage))
+		return openfeature.NewInvalidContextResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage()))
 	case evaluator.ErrorProviderNotReady:
 		return openfeature.NewProviderNotReadyResolutionError("no ruleset has been loaded yet")
 	}
-	return openfeature.NewGeneralResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage))
+	return openfeature.NewGeneralResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage()))
 }

@@ -131,8 +131,8 @@ func TestFileSourceReload(t *testing.T) {
 func TestStaticSource(t *testing.T) {
 	_, err := provider.NewStaticSourceJSON([]byte(`{"schemaVersion": 2}`))
 	assert.ErrorIs(t, err, evaluator.ErrInvalidRuleset)
-	_, err = provider.NewStaticSource(&evaluator.Ruleset{SchemaVersion: 1, Flags: map[string]evaluator.Flag{"a": {Type: "bool"}}})
-	assert.ErrorContains(t, err, `unknown flag type "bool"`)
+	_, err = provider.NewStaticSource(&evaluator.Ruleset{SchemaVersion: 1, Flags: map[string]evaluator.Flag{"a": {Type: 99}}})
+	assert.ErrorContains(t, err, "unknown flag type 99")
 
 	src, err := provider.NewStaticSource(&evaluator.Ruleset{SchemaVersion: 1, Flags: map[string]evaluator.Flag{
 		"a": {Type: evaluator.TypeInteger, Variants: map[string]any{"n": 42}, Default: &evaluator.Serve{Variant: "n"}},

@@ -220,7 +220,7 @@ type trackEvent struct {
 func (t *telemetry) evaluation(flag string, r *evaluator.Result, version string, value any, ctx map[string]any) {
 	t.enqueue(evaluationEvent{
 		Kind: "evaluation", CreationDate: t.now().UTC(), Flag: flag, Value: value, Variant: r.Variant,
-		Reason: string(r.Reason), ErrorCode: string(r.ErrorCode), RuleID: r.RuleID, RulesetVersion: version,
+		Reason: r.Reason.String(), ErrorCode: r.ErrorCode.String(), RuleID: r.RuleID, RulesetVersion: version,
 		Context: t.policy.Redact(ctx),
 	})
 }
@@ -351,7 +351,7 @@ func (t *telemetry) flush(ctx context.Context) error {
 		sum := summaryEvent{Kind: "summary", StartDate: start.UTC(), EndDate: now.UTC(), Flags: map[string]flagSummary{}, DroppedEvents: dropped}
 		for k, n := range totals {
 			fs := sum.Flags[k.flag]
-			fs.Counters = append(fs.Counters, counter{Variant: k.variant, Reason: string(k.reason), RulesetVersion: k.version, Count: n})
+			fs.Counters = append(fs.Counters, counter{Variant: k.variant, Reason: k.reason.String(), RulesetVersion: k.version, Count: n})
 			sum.Flags[k.flag] = fs
 		}
 		for _, fs := range sum.Flags {
