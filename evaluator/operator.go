@@ -17,7 +17,7 @@ type condition struct {
 	op       opCode
 	negate   bool
 	strs     []string         // in (few strings), contains, startsWith, endsWith
-	strSet   stringIndex      // in (many strings); strs is then nil
+	strSet   *stringIndex     // in (many strings); strs is then nil
 	nums     []number         // in, numeric comparisons
 	bools    [2]bool          // in: whether false / true are listed
 	regexps  []*regexp.Regexp // matches
@@ -26,8 +26,8 @@ type condition struct {
 	segments []*segment       // inSegment
 }
 
-// stringSetThreshold is the number of `in` strings above which a map beats
-// a linear scan.
+// stringSetThreshold is the number of `in` strings above which a hash
+// table beats a linear scan.
 const stringSetThreshold = 8
 
 // match reports whether the condition holds for ctx. A missing (or null)
@@ -89,7 +89,7 @@ func (c *condition) matchValue(v any) bool {
 		// in: equal to a listed string, number (numerically) or boolean.
 		switch t := v.(type) {
 		case string:
-			if c.strs == nil {
+			if c.strSet != nil {
 				return c.strSet.has(t)
 			}
 			for _, s := range c.strs {
@@ -321,8 +321,8 @@ func compileCondition(path string, cd *Condition, segments map[string]*segment, 
 		}
 	}
 	if cd.Operator == OpIn && len(c.strs) > stringSetThreshold {
-		c.strSet = stringSet(c.strs)
-		c.strs = nil
+		set := stringSet(c.strs)
+		c.strSet, c.strs = &set, nil
 	}
 	return c, nil
 }

@@ -63,6 +63,7 @@ type options struct {
 	benchtime string
 	out       string
 	results   string
+	history   string
 	profile   bool
 }
 
@@ -72,6 +73,7 @@ func main() {
 	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of each run")
 	flag.StringVar(&o.out, "out", "../docs/PERFORMANCE.md", "report to write")
 	flag.StringVar(&o.results, "results", "results", "directory for test binaries, raw output and profiles")
+	flag.StringVar(&o.history, "history", "history.md", "hand-written record of fixes made after a miss (before → after), copied into the report")
 	flag.BoolVar(&o.profile, "profile", true, "CPU-profile every Switchyard case that misses a target or meets it by less than 10 %")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -159,6 +161,13 @@ func run(o options) error {
 			}
 			rep.profiles = append(rep.profiles, p)
 		}
+	}
+	if o.history != "" {
+		data, err := os.ReadFile(o.history)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		rep.history = strings.TrimSpace(string(data))
 	}
 	rep.elapsed = time.Since(started)
 	doc := rep.markdown()

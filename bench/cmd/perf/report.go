@@ -23,6 +23,7 @@ type report struct {
 	misses   []miss
 	atRisk   []miss
 	profiles []profileResult
+	history  string // bench/history.md: fixes made after earlier misses
 }
 
 type miss struct {
@@ -380,6 +381,12 @@ func (r *report) markdown() string {
 		for _, pr := range r.profiles {
 			p("### Profile: %s\n\n`%s` (`-benchtime 2s -cpuprofile`), `go tool pprof -top`:\n\n```\n%s\n```\n\n", pr.caseName, pr.file, pr.top)
 		}
+	}
+
+	if r.history != "" {
+		p("## Fixes made after a miss (before → after)\n\n")
+		p("Copied from `bench/history.md`, which is written by hand when a miss is fixed; the figures in it come from the commands it shows, not from this run.\n\n")
+		p("%s\n\n", r.history)
 	}
 
 	p("## Reproduce\n\n")
