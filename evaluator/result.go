@@ -30,12 +30,7 @@ var reasonNames = [...]string{
 
 // String returns the reason's name as OpenFeature spells it, e.g.
 // "TARGETING_MATCH"; "" for the zero Reason and unknown values.
-func (r Reason) String() string {
-	if int(r) < len(reasonNames) {
-		return reasonNames[r]
-	}
-	return ""
-}
+func (r Reason) String() string { return lookupName(reasonNames[:], uint8(r)) }
 
 // MarshalText encodes the reason as its name, so JSON and structured logs
 // show "SPLIT" rather than a number.
@@ -76,21 +71,19 @@ var errorMessages = [...]string{
 
 // String returns the code's name as OpenFeature spells it, e.g.
 // "FLAG_NOT_FOUND"; "" for ErrorNone and unknown values.
-func (c ErrorCode) String() string {
-	if int(c) < len(errorCodeNames) {
-		return errorCodeNames[c]
-	}
-	return ""
-}
+func (c ErrorCode) String() string { return lookupName(errorCodeNames[:], uint8(c)) }
 
 // MarshalText encodes the code as its name.
 func (c ErrorCode) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
 // Message returns a fixed description of the code, "" for ErrorNone. It
 // never contains context values.
-func (c ErrorCode) Message() string {
-	if int(c) < len(errorMessages) {
-		return errorMessages[c]
+func (c ErrorCode) Message() string { return lookupName(errorMessages[:], uint8(c)) }
+
+// lookupName returns names[i], or "" when i is out of range.
+func lookupName(names []string, i uint8) string {
+	if int(i) < len(names) {
+		return names[i]
 	}
 	return ""
 }
