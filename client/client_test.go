@@ -189,17 +189,21 @@ func streamResult(t *testing.T, done <-chan error, within time.Duration) error {
 	return nil
 }
 
+// authModes are the two ways a client authenticates; tests that must hold
+// for both range over them.
+var authModes = []struct {
+	name string
+	opt  func(*client.Config)
+}{
+	{"oauth2", func(*client.Config) {}},
+	{"api key", withAPIKey},
+}
+
 func etagID(etag string) string { return strings.Trim(etag, `"`) }
 
 func TestEveryRequestCarriesTenantAndSDKHeaders(t *testing.T) {
 	t.Parallel()
-	for _, auth := range []struct {
-		name string
-		opt  func(*client.Config)
-	}{
-		{"oauth2", func(*client.Config) {}},
-		{"api key", withAPIKey},
-	} {
+	for _, auth := range authModes {
 		t.Run(auth.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := testContext(t)
@@ -642,13 +646,7 @@ func TestTLS(t *testing.T) {
 
 func TestTLSCertificateIsVerified(t *testing.T) {
 	t.Parallel()
-	for _, auth := range []struct {
-		name string
-		opt  func(*client.Config)
-	}{
-		{"oauth2", func(*client.Config) {}},
-		{"api key", withAPIKey},
-	} {
+	for _, auth := range authModes {
 		t.Run(auth.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := testContext(t)
