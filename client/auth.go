@@ -2,9 +2,11 @@ package client
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 
@@ -24,7 +26,6 @@ type tokenSource struct {
 
 	tok    *oauth2.Token
 	issued time.Time
-	secret string // the secret used last, for redaction
 }
 
 // token returns a valid access token, fetching one when needed. fresh is
@@ -40,9 +41,11 @@ func (ts *tokenSource) token(ctx context.Context) (access string, fresh bool, er
 		if err != nil {
 			return "", false, fmt.Errorf("client: ClientSecretFunc: %w", err)
 		}
+		if n := len(s); n < MinSecretLen {
+			return "", false, fmt.Errorf("client: ClientSecretFunc returned a secret of %d bytes, shorter than %d: check the secret store", n, MinSecretLen)
+		}
 		ts.conf.ClientSecret = s.Reveal()
 	}
-	ts.secret = ts.conf.ClientSecret
 	tok, err := ts.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, ts.httpClient))
 	if err != nil {
 		return "", false, ts.tokenError(err)
@@ -77,9 +80,20 @@ func (ts *tokenSource) invalidate(access string) {
 func (ts *tokenSource) secrets() []string {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	out := []string{ts.secret, ts.conf.ClientSecret}
+	return ts.secretsLocked()
+}
+
+// secretsLocked lists the client secret and the cached token in every form
+// they are sent in, including the Basic authorization header of the token
+// request (RFC 6749 section 2.3.1: both parts form-escaped, then base64).
+func (ts *tokenSource) secretsLocked() []string {
+	id, secret := ts.conf.ClientID, ts.conf.ClientSecret
+	out := secretForms(secret)
+	for _, pair := range []string{url.QueryEscape(id) + ":" + url.QueryEscape(secret), id + ":" + secret} {
+		out = append(out, base64.StdEncoding.EncodeToString([]byte(pair)))
+	}
 	if ts.tok != nil {
-		out = append(out, ts.tok.AccessToken)
+		out = append(out, secretForms(ts.tok.AccessToken)...)
 	}
 	return out
 }
@@ -93,12 +107,12 @@ func (ts *tokenSource) tokenError(err error) error {
 			Op:         "fetch token",
 			StatusCode: re.Response.StatusCode,
 			RequestID:  requestID(re.Response.Header),
-			Body:       excerpt(re.Body, ts.secret),
+			Body:       excerpt(re.Body, ts.secretsLocked()...),
 			RetryAfter: re.Response.Header.Get("Retry-After"),
 			OAuthError: re.ErrorCode,
 		}
 	}
-	return &redactedError{msg: "client: fetch token: " + excerpt([]byte(err.Error()), ts.secret), err: err}
+	return &redactedError{msg: "client: fetch token: " + excerpt([]byte(err.Error()), ts.secretsLocked()...), err: err}
 }
 
 // redactedError carries an error whose text was redacted, keeping the

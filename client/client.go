@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -102,9 +104,28 @@ func requestID(h http.Header) string {
 	return ""
 }
 
+// String describes the client by where it connects, never by its
+// credentials (fmt would otherwise print the unexported Config with the
+// secret's raw string).
+func (c *Client) String() string {
+	auth := "api key"
+	if c.tokens != nil {
+		auth = "client credentials for " + strconv.Quote(c.cfg.ClientID)
+	}
+	return fmt.Sprintf("client.Client{%s tenant %q environment %q, %s}", c.cfg.BaseURL, c.cfg.TenantID, c.cfg.Environment, auth)
+}
+
+// GoString is String, so %#v does not reveal the credentials either.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue logs the client as its endpoint, tenant and environment.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("baseURL", c.cfg.BaseURL), slog.String("tenant", c.cfg.TenantID), slog.String("environment", c.cfg.Environment))
+}
+
 // secrets lists the credentials to redact from error text.
 func (c *Client) secrets() []string {
-	out := []string{c.cfg.APIKey.Reveal()}
+	out := secretForms(c.cfg.APIKey.Reveal())
 	if c.tokens != nil {
 		out = append(out, c.tokens.secrets()...)
 	}
@@ -115,9 +136,10 @@ func (c *Client) endpoint(path string) string {
 	return c.cfg.BaseURL + "/api/v1/environments/" + url.PathEscape(c.cfg.Environment) + path
 }
 
-// do sends the request built by build with credentials. A 401 with an
-// OAuth2 token drops the token, fetches a new one and retries once; a
-// second 401 is returned as a StatusError matching ErrInvalidCredentials.
+// do sends the request built by build with credentials. A 401 to a cached
+// OAuth2 token drops the token, fetches a new one and retries once; a 401
+// to a token fetched for this call is returned at once (SPEC section 3),
+// as a StatusError matching ErrInvalidCredentials.
 func (c *Client) do(ctx context.Context, op string, build func(context.Context) (*http.Request, error)) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {
 		req, err := build(ctx)
@@ -125,8 +147,9 @@ func (c *Client) do(ctx context.Context, op string, build func(context.Context) 
 			return nil, fmt.Errorf("client: %s: %w", op, err)
 		}
 		var access string
+		fresh := false
 		if c.tokens != nil {
-			if access, _, err = c.tokens.token(ctx); err != nil {
+			if access, fresh, err = c.tokens.token(ctx); err != nil {
 				return nil, err
 			}
 			req.Header.Set("Authorization", "Bearer "+access)
@@ -137,10 +160,12 @@ func (c *Client) do(ctx context.Context, op string, build func(context.Context) 
 		if err != nil {
 			return nil, &redactedError{msg: "client: " + op + ": " + excerpt([]byte(err.Error()), c.secrets()...), err: err}
 		}
-		if resp.StatusCode == http.StatusUnauthorized && c.tokens != nil && attempt == 0 {
-			drain(resp)
+		if resp.StatusCode == http.StatusUnauthorized && c.tokens != nil {
 			c.tokens.invalidate(access)
-			continue
+			if attempt == 0 && !fresh { // a cached token may have been revoked: one retry with a new one
+				drain(resp)
+				continue
+			}
 		}
 		return resp, nil
 	}

@@ -5,10 +5,12 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -401,8 +403,10 @@ func TestServiceRejectingFreshTokensIsNotRetriedInALoop(t *testing.T) {
 		_, err := c.FetchRuleset(ctx, "")
 		require.ErrorIs(t, err, client.ErrInvalidCredentials)
 		assert.Equal(t, http.StatusUnauthorized, statusError(t, err).StatusCode)
-		assert.LessOrEqual(t, count(srv, clienttest.EndpointRuleset), 2*i, "call %d: at most one retry per call", i)
-		assert.LessOrEqual(t, count(srv, clienttest.EndpointToken), 2*i, "call %d: at most one new token per call", i)
+		// Each call fetches a token (the rejected one was dropped) and
+		// does not retry a 401 to it.
+		assert.Equal(t, i, count(srv, clienttest.EndpointRuleset), "call %d: no retry of a 401 to a fresh token", i)
+		assert.Equal(t, i, count(srv, clienttest.EndpointToken), "call %d: one token per call", i)
 	}
 }
 
@@ -822,7 +826,7 @@ func TestFetchRulesetErrors(t *testing.T) {
 				assert.False(t, se.Temporary())
 			}
 			assertNoCredentials(t, err.Error())
-			assert.LessOrEqual(t, count(srv, clienttest.EndpointRuleset), 1, "not retried")
+			assert.LessOrEqual(t, count(srv, clienttest.EndpointRuleset), 1, "not retried (no request at all when the token fetch fails)")
 		})
 	}
 }
@@ -1255,7 +1259,7 @@ func TestStreamRevokedCredentialEndsTheStream(t *testing.T) {
 	// Reopening fails with the credentials error, not in a loop.
 	err := c.Stream(ctx, "", func(client.StreamEvent) error { return nil })
 	require.ErrorIs(t, err, client.ErrInvalidCredentials)
-	assert.LessOrEqual(t, count(srv, clienttest.EndpointStream), 2)
+	assert.Equal(t, 2, count(srv, clienttest.EndpointStream), "the first stream and one reopen, no retry loop")
 }
 
 func TestStreamErrors(t *testing.T) {
@@ -1458,4 +1462,80 @@ func clientGoroutines() bool {
 	buf := make([]byte, 1<<20)
 	buf = buf[:runtime.Stack(buf, true)]
 	return bytes.Contains(buf, []byte("switchyard/client.")) || bytes.Contains(buf, []byte("switchyard/internal/sse."))
+}
+
+// TestTokenErrorsNeverShowEncodedSecrets: a token endpoint that echoes
+// the request it received shows the secret as it was sent, form-escaped in
+// the body or base64-encoded in the Basic authorization header. Neither
+// form, nor the raw secret, may reach the error.
+func TestTokenErrorsNeverShowEncodedSecrets(t *testing.T) {
+	t.Parallel()
+	const special = "sk/live+secret=value&more" // changes under form escaping
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprintf(w, `{"error":"invalid_request","error_description":"got Authorization=%s body=%s"}`,
+			r.Header.Get("Authorization"), body)
+	}))
+	t.Cleanup(echo.Close)
+	for _, style := range []oauth2.AuthStyle{oauth2.AuthStyleInHeader, oauth2.AuthStyleInParams} {
+		c, err := client.New(client.Config{
+			BaseURL: echo.URL, TokenURL: echo.URL + "/token", TenantID: "acme", Environment: "production",
+			ClientID: "svc/id", ClientSecret: special, AuthStyle: style,
+		})
+		require.NoError(t, err)
+		_, err = c.FetchRuleset(testContext(t), "")
+		se := statusError(t, err)
+		require.Equal(t, "invalid_request", se.OAuthError, "the echo server was reached")
+		text := fmt.Sprintf("%v %+v %#v %s", err, err, err, se.Body)
+		forms := []string{special, url.QueryEscape(special),
+			base64.StdEncoding.EncodeToString([]byte(url.QueryEscape("svc/id") + ":" + url.QueryEscape(special)))}
+		for _, form := range forms {
+			assert.NotContainsf(t, text, form, "AuthStyle %d: the secret leaked in an encoded form", style)
+		}
+		assert.Contains(t, se.Body, "[REDACTED]", "AuthStyle %d: the echo was redacted, not dropped", style)
+	}
+}
+
+// TestClientPrintsNoCredentials: a *Client in a log line or a %+v shows
+// where it connects, never its credentials.
+func TestClientPrintsNoCredentials(t *testing.T) {
+	t.Parallel()
+	for _, cfg := range []client.Config{
+		{BaseURL: "https://flags.example.com", TenantID: "acme", Environment: "production", APIKey: apiKey},
+		{BaseURL: "https://flags.example.com", TenantID: "acme", Environment: "production", ClientID: "svc", ClientSecret: secret},
+	} {
+		c, err := client.New(cfg)
+		require.NoError(t, err)
+		var logged bytes.Buffer
+		slog.New(slog.NewJSONHandler(&logged, nil)).Info("connected", "client", c)
+		slog.New(slog.NewTextHandler(&logged, nil)).Info("connected", "client", c)
+		text := fmt.Sprintf("%v %+v %#v %s", c, c, c, logged.String())
+		assertNoCredentials(t, text)
+		assert.Contains(t, text, "https://flags.example.com")
+		assert.Contains(t, text, "acme")
+	}
+}
+
+func TestShortCredentialsAreRejected(t *testing.T) {
+	t.Parallel()
+	base := client.Config{BaseURL: "https://flags.example.com", TenantID: "acme", Environment: "production"}
+	withKey := base
+	withKey.APIKey = "short"
+	_, err := client.New(withKey)
+	assert.ErrorContains(t, err, "Config.APIKey is 5 bytes, shorter than 8")
+	withSecret := base
+	withSecret.ClientID, withSecret.ClientSecret = "svc", "short"
+	_, err = client.New(withSecret)
+	assert.ErrorContains(t, err, "Config.ClientSecret is 5 bytes, shorter than 8")
+
+	srv, _ := newServer(t, clienttest.Options{})
+	c := newClient(t, srv, func(cfg *client.Config) {
+		cfg.ClientSecret = ""
+		cfg.ClientSecretFunc = func(context.Context) (client.Secret, error) { return "tiny", nil }
+	})
+	_, err = c.FetchRuleset(testContext(t), "")
+	assert.ErrorContains(t, err, "ClientSecretFunc returned a secret of 4 bytes")
+	assert.Empty(t, requestsTo(srv, clienttest.EndpointToken), "no token request with a secret that cannot be redacted")
 }

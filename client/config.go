@@ -8,11 +8,16 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/oauth2"
 )
+
+// MaxRulesetBytesLimit is the largest Config.MaxRulesetBytes accepted.
+const MaxRulesetBytesLimit = 1 << 30
 
 // Defaults of SPEC section 3.
 const (
@@ -21,6 +26,11 @@ const (
 	DefaultStreamIdleTimeout = 90 * time.Second
 	DefaultTokenPath         = "/api/v1/oauth/token"
 )
+
+// MinSecretLen is the shortest client secret or API key accepted. Error
+// text is scrubbed of credentials by replacing them, which only works for
+// strings too long to occur by chance.
+const MinSecretLen = 8
 
 // DefaultScopes are requested with client credentials when Config.Scopes is
 // empty.
@@ -109,6 +119,14 @@ func (c *Config) check() error {
 	if strings.TrimSpace(c.Environment) == "" {
 		return errors.New("client: Config.Environment is empty: set the environment whose ruleset to load, such as production")
 	}
+	for _, f := range []struct{ name, value string }{
+		{"TenantID", c.TenantID}, {"Environment", c.Environment}, {"ClientID", c.ClientID},
+		{"ClientSecret", c.ClientSecret.Reveal()}, {"APIKey", c.APIKey.Reveal()},
+	} {
+		if err := checkToken(f.name, f.value); err != nil {
+			return err
+		}
+	}
 	oauth := c.ClientID != "" || c.ClientSecret != "" || c.ClientSecretFunc != nil
 	switch {
 	case oauth && c.APIKey != "":
@@ -122,6 +140,12 @@ func (c *Config) check() error {
 	case oauth && c.ClientSecret != "" && c.ClientSecretFunc != nil:
 		return errors.New("client: Config sets both ClientSecret and ClientSecretFunc: choose one")
 	}
+	if n := len(c.ClientSecret); n > 0 && n < MinSecretLen {
+		return fmt.Errorf("client: Config.ClientSecret is %d bytes, shorter than %d: check that it is the secret the service issued", n, MinSecretLen)
+	}
+	if n := len(c.APIKey); n > 0 && n < MinSecretLen {
+		return fmt.Errorf("client: Config.APIKey is %d bytes, shorter than %d: check that it is the key the service issued", n, MinSecretLen)
+	}
 	if oauth {
 		if c.TokenURL == "" {
 			c.TokenURL = c.BaseURL + DefaultTokenPath
@@ -131,9 +155,23 @@ func (c *Config) check() error {
 		if len(c.Scopes) == 0 {
 			c.Scopes = DefaultScopes
 		}
+		c.Scopes = slices.Clone(c.Scopes) // neither the caller's slice nor DefaultScopes is kept
+		for i, scope := range c.Scopes {
+			if scope == "" || strings.ContainsAny(scope, " \t\r\n\"\\") {
+				return fmt.Errorf("client: Config.Scopes[%d] is %q: a scope is a non-empty word without spaces or quotes", i, scope)
+			}
+		}
+		if c.AuthStyle < oauth2.AuthStyleAutoDetect || c.AuthStyle > oauth2.AuthStyleInHeader {
+			return fmt.Errorf("client: Config.AuthStyle is %d: use oauth2.AuthStyleAutoDetect, AuthStyleInParams or AuthStyleInHeader", c.AuthStyle)
+		}
 	}
-	if c.MaxRulesetBytes < 0 || c.RequestTimeout < 0 || c.StreamIdleTimeout < 0 {
-		return errors.New("client: Config.MaxRulesetBytes, RequestTimeout and StreamIdleTimeout must not be negative (zero means the default)")
+	switch {
+	case c.MaxRulesetBytes < 0 || c.MaxRulesetBytes > MaxRulesetBytesLimit:
+		return fmt.Errorf("client: Config.MaxRulesetBytes is %d: use 1 to %d bytes, or 0 for %d", c.MaxRulesetBytes, MaxRulesetBytesLimit, DefaultMaxRulesetBytes)
+	case c.RequestTimeout < 0:
+		return fmt.Errorf("client: Config.RequestTimeout is %v: use a positive duration, or 0 for %v", c.RequestTimeout, DefaultRequestTimeout)
+	case c.StreamIdleTimeout < 0:
+		return fmt.Errorf("client: Config.StreamIdleTimeout is %v: use a positive duration, or 0 for %v", c.StreamIdleTimeout, DefaultStreamIdleTimeout)
 	}
 	if c.MaxRulesetBytes == 0 {
 		c.MaxRulesetBytes = DefaultMaxRulesetBytes
@@ -147,11 +185,27 @@ func (c *Config) check() error {
 	return nil
 }
 
+// checkToken rejects values sent in headers or paths that would fail there
+// or change meaning: surrounding spaces (a secret read from a file often
+// ends with a newline) and control characters. The value is never quoted.
+func checkToken(field, value string) error {
+	if value != strings.TrimSpace(value) {
+		return fmt.Errorf("client: Config.%s starts or ends with white space (a newline from a file?): trim it", field)
+	}
+	if strings.IndexFunc(value, unicode.IsControl) >= 0 {
+		return fmt.Errorf("client: Config.%s contains a control character: remove it", field)
+	}
+	return nil
+}
+
 // checkURL accepts https URLs, and http URLs whose host is loopback.
 func checkURL(field, raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("client: Config.%s is not an absolute URL: use https://host[:port]", field)
+	}
+	if u.RawQuery != "" || u.Fragment != "" || u.ForceQuery {
+		return nil, fmt.Errorf("client: Config.%s has a query or fragment: give only scheme, host, port and path", field)
 	}
 	if u.User != nil {
 		return nil, fmt.Errorf("client: Config.%s must not contain credentials: use ClientID/ClientSecret or APIKey", field)

@@ -2,11 +2,13 @@ package client
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func validConfig() Config {
@@ -29,10 +31,24 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 		{"no tenant", func(c *Config) { c.TenantID = " " }, "Config.TenantID is empty"},
 		{"no environment", func(c *Config) { c.Environment = "" }, "Config.Environment is empty"},
 		{"no credentials", func(c *Config) { c.ClientID, c.ClientSecret = "", "" }, "no credentials"},
-		{"both kinds", func(c *Config) { c.APIKey = "k" }, "both OAuth2 client credentials and APIKey"},
+		{"both kinds", func(c *Config) { c.APIKey = "api-key-value" }, "both OAuth2 client credentials and APIKey"},
 		{"secret without id", func(c *Config) { c.ClientID = "" }, "Config.ClientID is empty"},
 		{"id without secret", func(c *Config) { c.ClientSecret = "" }, "Config.ClientSecret is empty"},
-		{"negative limit", func(c *Config) { c.MaxRulesetBytes = -1 }, "must not be negative"},
+		{"negative limit", func(c *Config) { c.MaxRulesetBytes = -1 }, "Config.MaxRulesetBytes is -1: use 1 to"},
+		{"limit that would overflow", func(c *Config) { c.MaxRulesetBytes = 1 << 62 }, "Config.MaxRulesetBytes is 4611686018427387904"},
+		{"negative request timeout", func(c *Config) { c.RequestTimeout = -time.Second }, "Config.RequestTimeout is -1s"},
+		{"negative idle timeout", func(c *Config) { c.StreamIdleTimeout = -time.Second }, "Config.StreamIdleTimeout is -1s"},
+		{"query in the base URL", func(c *Config) { c.BaseURL = "https://flags.example.com?a=1" }, "Config.BaseURL has a query or fragment"},
+		{"fragment in the token URL", func(c *Config) { c.TokenURL = "https://auth.example.com/token#x" }, "Config.TokenURL has a query or fragment"},
+		{"secret read with its newline", func(c *Config) { c.ClientSecret += "\n" }, "Config.ClientSecret starts or ends with white space"},
+		{"control character in the tenant", func(c *Config) { c.TenantID = "acme\x00" }, "Config.TenantID contains a control character"},
+		{"newline inside the API key", func(c *Config) { c.ClientID, c.ClientSecret, c.APIKey = "", "", "api\nkey-value" }, "Config.APIKey contains a control character"},
+		{"short secret", func(c *Config) { c.ClientSecret = "abc" }, "Config.ClientSecret is 3 bytes, shorter than 8"},
+		{"secret and secret function", func(c *Config) {
+			c.ClientSecretFunc = func(context.Context) (Secret, error) { return "", nil }
+		}, "both ClientSecret and ClientSecretFunc"},
+		{"empty scope", func(c *Config) { c.Scopes = []string{"flags:read", ""} }, `Config.Scopes[1] is ""`},
+		{"unknown auth style", func(c *Config) { c.AuthStyle = 7 }, "Config.AuthStyle is 7"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -46,6 +62,30 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 				t.Fatalf("New() error %q reveals a credential", err)
 			}
 		})
+	}
+}
+
+// TestConfigKeepsNoCallerSlices: Scopes is copied, so changing the
+// caller's slice, or DefaultScopes, after New changes no client.
+func TestConfigKeepsNoCallerSlices(t *testing.T) {
+	cfg := validConfig()
+	scopes := []string{"flags:read"}
+	cfg.Scopes = scopes
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scopes[0] = "admin"
+	if got := c.tokens.conf.Scopes; len(got) != 1 || got[0] != "flags:read" {
+		t.Errorf("after changing the caller's slice, Scopes = %v, want [flags:read]", got)
+	}
+	d, err := New(validConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.tokens.conf.Scopes[0] = "changed"
+	if DefaultScopes[0] != "flags:read" {
+		t.Errorf("DefaultScopes[0] = %q after a client changed its copy", DefaultScopes[0])
 	}
 }
 

@@ -1,8 +1,10 @@
 package client
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 )
 
@@ -79,6 +81,20 @@ func (e *StatusError) Temporary() bool {
 	return false
 }
 
+// secretForms returns secret as sent and in the encodings a server or a
+// transport error could echo it in: URL query escaping (form bodies, query
+// strings) and JSON string escaping.
+func secretForms(secret string) []string {
+	if secret == "" {
+		return nil
+	}
+	forms := []string{secret, url.QueryEscape(secret), url.PathEscape(secret)}
+	if j, err := json.Marshal(secret); err == nil {
+		forms = append(forms, string(j[1:len(j)-1]))
+	}
+	return forms
+}
+
 // excerpt returns at most maxBodyExcerpt bytes of body as text, cut at a
 // UTF-8 boundary, with the given secrets redacted.
 func excerpt(body []byte, secrets ...string) string {
@@ -90,8 +106,8 @@ func excerpt(body []byte, secrets ...string) string {
 func excerptCut(body []byte, cut bool, secrets ...string) string {
 	s := strings.ToValidUTF8(string(body), "\uFFFD")
 	for _, secret := range secrets {
-		if len(secret) < 4 {
-			continue
+		if len(secret) < MinSecretLen {
+			continue // empty, or a form too short to be told from other text
 		}
 		s = strings.ReplaceAll(s, secret, redacted)
 		if cut {

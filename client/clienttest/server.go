@@ -26,8 +26,9 @@ const (
 // Options configures a Server. The zero value of every field is its
 // default.
 type Options struct {
-	// TLS serves HTTPS with a certificate for 127.0.0.1 and localhost
-	// signed by a test CA, and TLS 1.2 as the minimum. Certificate,
+	// TLS serves HTTPS with httptest's self-signed certificate (valid for
+	// 127.0.0.1, ::1 and example.com, not for "localhost": use the URL
+	// the Server reports), and TLS 1.2 as the minimum. Certificate,
 	// RootCAs and Client give what a client needs to trust it. The
 	// default is plain HTTP, which the SDK accepts for loopback hosts.
 	TLS bool

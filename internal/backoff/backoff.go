@@ -57,7 +57,7 @@ func (b *Backoff) Attempts() int { return b.attempt }
 
 // RetryAfter parses a Retry-After header value, either delay-seconds or an
 // HTTP date, relative to now. ok is false when the header is absent or
-// malformed; negative delays become zero.
+// malformed; negative delays become zero, and delays are capped at 24 h.
 func RetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
 	value = strings.TrimSpace(value)
 	if value == "" {

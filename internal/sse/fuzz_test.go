@@ -2,8 +2,8 @@ package sse
 
 import (
 	"bytes"
+	"errors"
 	"io"
-	"strings"
 	"testing"
 )
 
@@ -20,7 +20,7 @@ func FuzzReader(f *testing.F) {
 		for range 10000 {
 			ev, err := r.Next()
 			if err != nil {
-				if err != io.EOF && !strings.Contains(err.Error(), "size limit") {
+				if err != io.EOF && !errors.Is(err, ErrTooLarge) {
 					t.Fatalf("unexpected error %v", err)
 				}
 				return

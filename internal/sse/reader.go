@@ -86,7 +86,7 @@ func (r *Reader) Next() (Event, error) {
 		case "event":
 			typ = string(value)
 		case "data":
-			if len(data)+len(value)+1 > r.max {
+			if len(data)+len(value) > r.max { // data holds earlier lines and their separators
 				return Event{}, fmt.Errorf("%w (%d bytes)", ErrTooLarge, r.max)
 			}
 			data = append(data, value...)

@@ -76,6 +76,15 @@ func TestReaderLimits(t *testing.T) {
 	if evs, err := readAll(t, many, 1<<20); err != nil || len(evs) != 1 || len(evs[0].Data) != 10*500+9 {
 		t.Errorf("within the limit: %d events, err %v", len(evs), err)
 	}
+	// The limit is the size of the event's data, as FetchRuleset's limit
+	// is the size of the body: an event of exactly the limit is accepted.
+	exact := "data: " + strings.Repeat("z", 1500) + "\ndata: " + strings.Repeat("z", 547) + "\n\n" // 1500+1+547 = 2048
+	if evs, err := readAll(t, exact, 2048); err != nil || len(evs) != 1 || len(evs[0].Data) != 2048 {
+		t.Errorf("event of exactly the limit: %d events, err %v, want one of 2048 bytes", len(evs), err)
+	}
+	if _, err := readAll(t, "data: "+strings.Repeat("z", 2049)+"\n\n", 2048); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("one byte over the limit: err = %v, want ErrTooLarge", err)
+	}
 }
 
 func TestOnCommentAndLastEventID(t *testing.T) {
