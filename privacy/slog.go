@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 )
@@ -109,12 +110,39 @@ func (p Policy) redactAttr(groups []string, a slog.Attr) (slog.Attr, bool) {
 			return slog.Attr{Key: a.Key, Value: slog.GroupValue(out...)}, true
 		}
 	case slog.KindAny:
-		if m, ok := a.Value.Any().(map[string]any); ok {
+		if m, ok := contextMap(a.Value.Any()); ok {
 			return slog.Any(a.Key, p.within(groups, a.Key).Redact(m)), true
 		}
 	}
 	return a, false
 }
+
+// contextMap returns v as a context when it is one: a map[string]any, or
+// any other map with string keys, such as openfeature.FlattenedContext
+// (a named map type a plain type assertion would miss) or
+// map[string]string. Other maps are copied into a map[string]any.
+func contextMap(v any) (map[string]any, bool) {
+	if m, ok := v.(map[string]any); ok {
+		return m, true
+	}
+	if v == nil || shapeOf(v) != objectShape {
+		return nil, false
+	}
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Map {
+		return nil, false
+	}
+	if rv.Type().ConvertibleTo(contextType) {
+		return rv.Convert(contextType).Interface().(map[string]any), true
+	}
+	m := make(map[string]any, rv.Len())
+	for it := rv.MapRange(); it.Next(); {
+		m[it.Key().String()] = it.Value().Interface()
+	}
+	return m, true
+}
+
+var contextType = reflect.TypeFor[map[string]any]()
 
 // privatePath reports whether the log attribute key inside groups is
 // private.

@@ -347,3 +347,40 @@ func equalValue(a, b slog.Value) bool {
 	}
 	return a.Equal(b)
 }
+
+// flattened stands for openfeature.FlattenedContext: a named map type,
+// which is what OpenFeature users hold and log.
+type flattened map[string]any
+
+// TestLoggedNamedMapsAreRedacted: a context logged as a named map type or
+// as a map[string]string is redacted like a map[string]any, through both
+// ReplaceAttr and NewHandler.
+func TestLoggedNamedMapsAreRedacted(t *testing.T) {
+	policy := privacy.Policy{PrivateAttributes: []string{"email"}}
+	for name, ctx := range map[string]any{
+		"named map":         flattened{"targetingKey": "user-1", "email": "S-named-email", "plan": "pro"},
+		"map[string]string": map[string]string{"targetingKey": "user-1", "email": "S-string-email", "plan": "pro"},
+		"per-context list":  flattened{"targetingKey": "user-1", "phone": "S-named-phone", "privateAttributes": []any{"phone"}},
+	} {
+		for handler, logger := range map[string]func(*bytes.Buffer) *slog.Logger{
+			"ReplaceAttr": func(b *bytes.Buffer) *slog.Logger {
+				return slog.New(slog.NewJSONHandler(b, &slog.HandlerOptions{ReplaceAttr: policy.ReplaceAttr}))
+			},
+			"NewHandler": func(b *bytes.Buffer) *slog.Logger {
+				return slog.New(privacy.NewHandler(slog.NewJSONHandler(b, nil), policy))
+			},
+		} {
+			var buf bytes.Buffer
+			logger(&buf).Info("evaluated", "ctx", ctx)
+			out := buf.String()
+			for _, private := range []string{"S-named-email", "S-string-email", "S-named-phone"} {
+				if strings.Contains(out, private) {
+					t.Errorf("%s via %s: logged %s", name, handler, out)
+				}
+			}
+			if !strings.Contains(out, "user-1") {
+				t.Errorf("%s via %s: the targeting key is missing from %s", name, handler, out)
+			}
+		}
+	}
+}
