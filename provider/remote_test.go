@@ -335,7 +335,7 @@ func TestRemoteCredentialsRevokedMidRun(t *testing.T) {
 }
 
 func TestRemoteInvalidCredentialsAtInitAreFatal(t *testing.T) {
-	h := newRemote(t, remoteOpts{serve: true, cfg: func(c *provider.RemoteConfig) { c.Client.ClientSecret = "wrong" }})
+	h := newRemote(t, remoteOpts{serve: true, cfg: func(c *provider.RemoteConfig) { c.Client.ClientSecret = "wrong-secret" }})
 	err := h.init(t, 5*time.Second)
 	var initErr *openfeature.ProviderInitError
 	require.ErrorAs(t, err, &initErr)
@@ -380,13 +380,13 @@ func TestRemoteStreamDropsAndResumes(t *testing.T) {
 }
 
 func TestRemoteConfigErrors(t *testing.T) {
-	base := client.Config{BaseURL: "https://flags.example.com", TenantID: tenant, Environment: env, APIKey: "k"}
+	base := client.Config{BaseURL: "https://flags.example.com", TenantID: tenant, Environment: env, APIKey: "api-key-value"}
 	cases := []struct {
 		name string
 		cfg  provider.RemoteConfig
 		want string
 	}{
-		{"client config", provider.RemoteConfig{Client: client.Config{BaseURL: "http://flags.example.com", TenantID: tenant, Environment: env, APIKey: "k"}}, "loopback"},
+		{"client config", provider.RemoteConfig{Client: client.Config{BaseURL: "http://flags.example.com", TenantID: tenant, Environment: env, APIKey: "api-key-value"}}, "loopback"},
 		{"poll too fast", provider.RemoteConfig{Client: base, PollInterval: time.Second}, "below the minimum"},
 		{"bad bootstrap", provider.RemoteConfig{Client: base, Bootstrap: []byte(`{"schemaVersion": 1, "flags": []}`)}, "bootstrap ruleset"},
 		{"bootstrap for another tenant", provider.RemoteConfig{Client: base, Bootstrap: []byte(`{"schemaVersion": 1, "tenantId": "globex"}`)}, `tenant "globex"`},

@@ -9,7 +9,7 @@
 //		Default("off"))
 //	p, _ := provider.New(provider.Config{Source: td})
 //	api := isolated.NewAPI()
-//	_ = api.SetProviderAndWait(p)
+//	_ = api.SetProviderAndWait(ctx, p)
 //
 // Each test should build its own TestData and provider (and use an isolated
 // OpenFeature API), which makes parallel tests safe. A TestData may feed
@@ -201,6 +201,8 @@ func (td *TestData) SetError(err error) {
 // SetFatal simulates an unrecoverable failure, such as invalid credentials.
 // Providers that start after it get no ruleset and fail Init with
 // PROVIDER_FATAL; running ones emit PROVIDER_ERROR with PROVIDER_FATAL.
+// FATAL is terminal, as it is for a real provider: Recover and Update do
+// not bring such a provider back; a test builds a new one.
 func (td *TestData) SetFatal(err error) {
 	if err == nil {
 		err = errors.New("flagtest: simulated fatal error")
@@ -208,7 +210,8 @@ func (td *TestData) SetFatal(err error) {
 	td.outage(&outage{report: func(s provider.Sink) { s.Fatal(err) }, fatal: true})
 }
 
-// Recover ends a simulated outage: providers return to READY.
+// Recover ends a simulated stale or error outage: providers return to
+// READY. Providers in FATAL stay there (see SetFatal).
 func (td *TestData) Recover() {
 	td.mu.Lock()
 	defer td.mu.Unlock()
