@@ -2,6 +2,7 @@ package evaluator_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/switchyardhq/switchyard/evaluator"
@@ -15,11 +16,15 @@ func TestEvaluateDoesNotAllocate(t *testing.T) {
 	}
 	ev := benchCompile(t, benchRuleset(0))
 	contexts := map[string]map[string]any{
-		"no-match":  benchContext(),
-		"targeted":  {"targetingKey": "user-1", "country": "C19", "email": "a@acme.com", "seats": 1},
-		"empty":     {},
-		"json-num":  {"targetingKey": "k", "seats": json.Number("300")},
-		"list-attr": {"targetingKey": "k", "country": []any{"XX", "C07"}},
+		"no-match":    benchContext(),
+		"targeted":    {"targetingKey": "user-1", "country": "C19", "email": "a@acme.com", "seats": 1},
+		"empty":       {},
+		"json-num":    {"targetingKey": "k", "seats": json.Number("300")},
+		"list-attr":   {"targetingKey": "k", "country": []any{"XX", "C07"}},
+		"string-list": {"targetingKey": "k", "country": []string{"XX", "C07"}, "seats": 250},
+		// Longer than hashJoined's stack buffer: the rollouts stream it.
+		"long-key": {"targetingKey": strings.Repeat("k", 300), "seats": 250},
+		"int-key":  {"targetingKey": 123456789, "seats": 250},
 	}
 	for name, ctx := range contexts {
 		for _, c := range benchCases {

@@ -23,13 +23,33 @@ const Buckets = 100000
 // It is exported so other implementations can check themselves against the
 // same known answers.
 func Bucket(seed, value string) (hash uint64, bucket uint64) {
-	var buf [128]byte
-	b := append(buf[:0], seed...)
-	b = append(b, '.')
-	b = append(b, value...)
-	h := xxhash.Sum64(b)
+	h := hashJoined(seed+".", value, nil)
 	return h, h % Buckets
 }
+
+// hashJoined returns xxhash64(prefix + s + digits) without allocating:
+// the parts are joined in a stack buffer when they fit, and streamed
+// through a Digest on the stack when they do not (a long targeting key or
+// flag key). Both give the same hash.
+func hashJoined(prefix, s string, digits []byte) uint64 {
+	if len(prefix)+len(s)+len(digits) <= joinBuffer {
+		var buf [joinBuffer]byte
+		b := append(buf[:0], prefix...)
+		b = append(b, s...)
+		b = append(b, digits...)
+		return xxhash.Sum64(b)
+	}
+	var d xxhash.Digest
+	d.Reset()
+	_, _ = d.WriteString(prefix)
+	_, _ = d.WriteString(s)
+	_, _ = d.Write(digits)
+	return d.Sum64()
+}
+
+// joinBuffer is the stack buffer of hashJoined: enough for a flag key, a
+// dot and a typical targeting key (a UUID, an email address).
+const joinBuffer = 128
 
 // rollout is a compiled Rollout.
 type rollout struct {
@@ -56,22 +76,23 @@ func (r *rollout) pick(bucket uint64) int {
 // when the attribute is missing or not a string or integer.
 func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
 	v, ok := r.bucketBy.lookup(ctx)
-	var buf [128]byte
-	b := append(buf[:0], r.prefix...)
+	var str string
+	var num [20]byte // the longest uint64 in base 10
+	var digits []byte
 	switch t := v.(type) {
 	case string:
 		if r.byKey && t == "" {
 			ok = false
 		}
-		b = append(b, t...)
+		str = t
 	case uint64:
-		b = strconv.AppendUint(b, t, 10)
+		digits = strconv.AppendUint(num[:0], t, 10)
 	case uint:
-		b = strconv.AppendUint(b, uint64(t), 10)
+		digits = strconv.AppendUint(num[:0], uint64(t), 10)
 	default:
 		var n int64
 		n, ok = wholeNumber(v)
-		b = strconv.AppendInt(b, n, 10)
+		digits = strconv.AppendInt(num[:0], n, 10)
 	}
 	if !ok {
 		if r.byKey {
@@ -79,7 +100,7 @@ func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
 		}
 		return 0, ErrorInvalidContext
 	}
-	return xxhash.Sum64(b) % Buckets, ErrorNone
+	return hashJoined(r.prefix, str, digits) % Buckets, ErrorNone
 }
 
 // wholeNumber accepts integers of any Go type, json.Number integers, and

@@ -7,7 +7,10 @@ import (
 	"math"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -445,5 +448,22 @@ func TestRolloutWeightOverflowRejected(t *testing.T) {
 	var ve *ValidationError
 	if !errors.As(err, &ve) || ve.Path != "flags.f.default.rollout.variants" {
 		t.Fatalf("Compile(weights 1, MaxUint64, 5) = %v, want a ValidationError at flags.f.default.rollout.variants", err)
+	}
+}
+
+// TestHashJoinedAcrossItsBuffer: inputs that fit hashJoined's stack buffer
+// and inputs streamed through a Digest hash exactly like the joined bytes,
+// for every length around the boundary and both kinds of value.
+func TestHashJoinedAcrossItsBuffer(t *testing.T) {
+	for _, prefix := range []string{"f.", strings.Repeat("p", 120) + "."} {
+		for n := 0; n <= 2*joinBuffer; n++ {
+			value := strings.Repeat("v", n)
+			if got, want := hashJoined(prefix, value, nil), xxhash.Sum64String(prefix+value); got != want {
+				t.Fatalf("hashJoined(%d-byte prefix, %d-byte string) = %x, want %x", len(prefix), n, got, want)
+			}
+			if got, want := hashJoined(prefix, "", []byte(value)), xxhash.Sum64String(prefix+value); got != want {
+				t.Fatalf("hashJoined(%d-byte prefix, %d digits) = %x, want %x", len(prefix), n, got, want)
+			}
+		}
 	}
 }
