@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 
@@ -79,7 +80,10 @@ type Provider struct {
 // New checks cfg and returns a provider that is NOT_READY until Init.
 func New(cfg Config) (*Provider, error) {
 	if cfg.Source == nil {
-		return nil, errors.New("provider: Config.Source is nil: use NewFileSource, NewStaticSource, flagtest.New or the remote source")
+		return nil, errors.New("provider: Config.Source is nil: use NewFileSource, NewStaticSource, NewRemoteSource or flagtest.New")
+	}
+	if v := reflect.ValueOf(cfg.Source); v.Kind() == reflect.Pointer && v.IsNil() {
+		return nil, fmt.Errorf("provider: Config.Source is a nil %T: check the error from the function that built it", cfg.Source)
 	}
 	p := &Provider{
 		source: cfg.Source,

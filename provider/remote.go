@@ -86,8 +86,10 @@ func NewRemoteSource(cfg RemoteConfig) (*RemoteSource, error) {
 	if cfg.PollInterval < MinPollInterval {
 		return nil, fmt.Errorf("provider: RemoteConfig.PollInterval %v is below the minimum of %v", cfg.PollInterval, MinPollInterval)
 	}
-	if cfg.StaleAfter < 0 {
-		return nil, errors.New("provider: RemoteConfig.StaleAfter is negative: use a positive duration, or zero for three poll intervals")
+	// A window shorter than one poll (plus its jitter) would report STALE
+	// between two healthy polls.
+	if minStale := cfg.PollInterval + cfg.PollInterval/10; cfg.StaleAfter != 0 && cfg.StaleAfter < minStale {
+		return nil, fmt.Errorf("provider: RemoteConfig.StaleAfter is %v: use at least %v (the poll interval plus its jitter), or 0 for three poll intervals", cfg.StaleAfter, minStale)
 	}
 	s := &RemoteSource{cfg: cfg, client: c, logger: cfg.Logger}
 	if s.logger == nil {
@@ -290,11 +292,12 @@ func (r *remoteRun) apply(data []byte, etag, id, requestID string) error {
 		return &rejectedError{requestID: requestID, err: err}
 	}
 	r.mu.Lock()
-	if etag == "" {
+	if etag == "" && id != "" {
 		etag = `"` + id + `"`
 	}
 	if id == "" {
-		id = strings.Trim(etag, `"W/`)
+		// The stream's event ID is the ETag's opaque value: W/"v1" → v1.
+		id = strings.Trim(strings.TrimPrefix(etag, "W/"), `"`)
 	}
 	r.etag, r.version = etag, id
 	r.served = true

@@ -391,6 +391,10 @@ func TestRemoteConfigErrors(t *testing.T) {
 		{"bad bootstrap", provider.RemoteConfig{Client: base, Bootstrap: []byte(`{"schemaVersion": 1, "flags": []}`)}, "bootstrap ruleset"},
 		{"bootstrap for another tenant", provider.RemoteConfig{Client: base, Bootstrap: []byte(`{"schemaVersion": 1, "tenantId": "globex"}`)}, `tenant "globex"`},
 		{"missing cache dir", provider.RemoteConfig{Client: base, CacheDir: "/no/such/dir"}, "CacheDir"},
+		{"negative stale window", provider.RemoteConfig{Client: base, StaleAfter: -time.Second}, "RemoteConfig.StaleAfter is -1s"},
+		{"stale window shorter than a poll", provider.RemoteConfig{Client: base, PollInterval: 10 * time.Second, StaleAfter: 10 * time.Second}, "use at least 11s"},
+		{"both bootstraps", provider.RemoteConfig{Client: base, Bootstrap: []byte(`{"schemaVersion": 1}`), BootstrapFile: "x.json"}, "both Bootstrap and BootstrapFile"},
+		{"missing bootstrap file", provider.RemoteConfig{Client: base, BootstrapFile: "/no/such/file.json"}, "RemoteConfig.BootstrapFile"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

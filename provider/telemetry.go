@@ -132,8 +132,21 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 	if cfg.Disabled {
 		return nil, nil
 	}
-	if cfg.FlushInterval < 0 || cfg.QueueSize < 0 || cfg.RetryDelay < 0 {
-		return nil, errors.New("provider: TelemetryConfig.FlushInterval, QueueSize and RetryDelay must not be negative (zero means the default)")
+	switch {
+	case cfg.FlushInterval < 0:
+		return nil, fmt.Errorf("provider: TelemetryConfig.FlushInterval is %v: use a positive duration, or 0 for %v", cfg.FlushInterval, DefaultFlushInterval)
+	case cfg.QueueSize < 0:
+		return nil, fmt.Errorf("provider: TelemetryConfig.QueueSize is %d: use a positive size, or 0 for %d", cfg.QueueSize, DefaultQueueSize)
+	case cfg.RetryDelay < 0:
+		return nil, fmt.Errorf("provider: TelemetryConfig.RetryDelay is %v: use a positive duration, or 0 for %v", cfg.RetryDelay, DefaultRetryDelay)
+	}
+	for i, name := range cfg.PrivateAttributes {
+		switch name {
+		case "", "/":
+			return nil, fmt.Errorf("provider: TelemetryConfig.PrivateAttributes[%d] is %q: name an attribute or a JSON Pointer such as /address/street", i, name)
+		case "targetingKey", "anonymous", "/targetingKey", "/anonymous":
+			return nil, fmt.Errorf("provider: TelemetryConfig.PrivateAttributes[%d] is %q, which is never redacted by name (SPEC 5): mark the contexts anonymous instead", i, name)
+		}
 	}
 	sink := cfg.Sink
 	if sink == nil {
@@ -246,10 +259,18 @@ func (t *telemetry) track(name string, value float64, attrs map[string]any, ctx 
 // enqueue encodes an event and queues it without blocking; a full queue
 // drops it and counts the drop.
 func (t *telemetry) enqueue(ev any) {
+	if t.disabled.Load() {
+		return // the sink refused events (403/404): nothing will be sent
+	}
 	data, err := json.Marshal(ev)
 	if err != nil {
 		t.dropped.Add(1)
 		t.logger.Warn("switchyard: telemetry event dropped: it cannot be encoded as JSON", "error", err)
+		return
+	}
+	if len(data) > maxEventSize {
+		t.dropped.Add(1)
+		t.logger.Warn("switchyard: telemetry event dropped: larger than a batch may be", "bytes", len(data), "limitBytes", maxEventSize)
 		return
 	}
 	select {
@@ -400,10 +421,18 @@ type batch struct {
 	count int
 }
 
+// batchHead and batchTail wrap the events of a batch.
+const batchHead, batchTail = `{"events":[`, `]}`
+
+// maxEventSize is the largest encoded event that fits a batch on its own;
+// enqueue drops and counts larger ones.
+const maxEventSize = MaxTelemetryBatchSize - len(batchHead) - len(batchTail)
+
 // batches packs encoded events into {"events":[...]} documents of at most
-// limit bytes. An event too large for any batch is dropped.
+// limit bytes. An event too large for any batch (enqueue keeps them out)
+// is skipped.
 func batches(events []json.RawMessage, limit int) []batch {
-	const head, tail = `{"events":[`, `]}`
+	const head, tail = batchHead, batchTail
 	var out []batch
 	cur := []byte(head)
 	n := 0

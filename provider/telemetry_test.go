@@ -347,3 +347,39 @@ func TestEvaluationWithTelemetryDoesNotAllocate(t *testing.T) {
 	allocs := testing.AllocsPerRun(500, func() { p.BooleanEvaluation(context.Background(), "plain", false, ctx) })
 	assert.Zero(t, allocs, "BooleanEvaluation with telemetry on")
 }
+
+// TestOversizeEventIsDroppedAndCounted: an event that cannot fit any batch
+// is dropped at once, counted in the summary's droppedEvents and logged
+// without its content; the events around it are sent.
+func TestOversizeEventIsDroppedAndCounted(t *testing.T) {
+	sink := &captureSink{}
+	logs := &lockedWriter{}
+	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: time.Hour}, logs)
+	huge := strings.Repeat("h", client.MaxEventBatchBytes)
+	p.Track(context.Background(), "small", openfeature.NewEvaluationContext("u", nil), openfeature.NewTrackingEventDetails(1))
+	p.Track(context.Background(), "huge", openfeature.NewEvaluationContext("u", map[string]any{"blob": huge}), openfeature.NewTrackingEventDetails(1))
+	p.BooleanEvaluation(context.Background(), "plain", false, nil) // so that a summary is sent
+	require.NoError(t, p.ShutdownWithContext(context.Background()))
+	assert.Len(t, sink.ofKind("track"), 1, "the small event is sent")
+	assert.Equal(t, float64(1), sink.dropped(), "the huge event is counted")
+	assert.Contains(t, logs.String(), "larger than a batch")
+	assert.NotContains(t, logs.String(), "hhhhhhhh", "the log does not carry the event")
+}
+
+func TestTelemetryConfigErrorsNameTheField(t *testing.T) {
+	sink := &captureSink{}
+	for _, c := range []struct {
+		cfg  provider.TelemetryConfig
+		want string
+	}{
+		{provider.TelemetryConfig{Sink: sink, FlushInterval: -time.Second}, "TelemetryConfig.FlushInterval is -1s"},
+		{provider.TelemetryConfig{Sink: sink, QueueSize: -1}, "TelemetryConfig.QueueSize is -1"},
+		{provider.TelemetryConfig{Sink: sink, RetryDelay: -time.Second}, "TelemetryConfig.RetryDelay is -1s"},
+		{provider.TelemetryConfig{Sink: sink, PrivateAttributes: []string{"email", ""}}, `TelemetryConfig.PrivateAttributes[1] is ""`},
+		{provider.TelemetryConfig{Sink: sink, PrivateAttributes: []string{"targetingKey"}}, "never redacted by name"},
+		{provider.TelemetryConfig{Sink: sink, PrivateAttributes: []string{"/anonymous"}}, "never redacted by name"},
+	} {
+		_, err := provider.New(provider.Config{Source: flagtest.New(), Telemetry: c.cfg})
+		assert.ErrorContains(t, err, c.want)
+	}
+}
