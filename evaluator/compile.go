@@ -190,6 +190,14 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 func compileSegment(path string, s Segment) (*segment, error) {
+	for _, list := range []struct {
+		field string
+		keys  []string
+	}{{"included", s.Included}, {"excluded", s.Excluded}} {
+		if i := slices.Index(list.keys, ""); i >= 0 {
+			return nil, errorf(pathIndex(path+"."+list.field, i), "empty targeting key: it can never match (contexts without a key are in no list); remove it")
+		}
+	}
 	cs := &segment{included: stringSet(s.Included), excluded: stringSet(s.Excluded)}
 	for i, r := range s.Rules {
 		rp := pathIndex(path+".rules", i)
@@ -296,9 +304,14 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 			return errorf(tp+".values", "a target needs at least one targeting key")
 		}
 		for j, key := range t.Values {
+			// Messages name the position, not the key: targeting keys are
+			// often e-mail addresses, and errors reach logs.
+			if key == "" {
+				return errorf(pathIndex(tp+".values", j), "empty targeting key: it can never match (contexts without a key skip targets); remove it")
+			}
 			if prev, dup := seen[key]; dup {
 				if prev != t.Variant {
-					return errorf(pathIndex(tp+".values", j), "targeting key %q is already targeted to variant %q; a key may appear under one variant only", key, prev)
+					return errorf(pathIndex(tp+".values", j), "this targeting key is already targeted to variant %q; a key may appear under one variant only", prev)
 				}
 				continue
 			}

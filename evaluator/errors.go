@@ -13,8 +13,10 @@ var ErrInvalidRuleset = errors.New("evaluator: invalid ruleset")
 
 // ValidationError rejects a ruleset document. Path is the location in the
 // document in dotted form, for example
-// flags.checkout.rules[2].conditions[0].operator; it is empty for errors
-// about the document as a whole (such as malformed JSON).
+// flags.checkout.rules[2].conditions[0].operator; malformed JSON carries
+// the path it was found at as well as the line and column. Path is empty
+// for errors about the document as a whole (an empty document, data after
+// it).
 //
 // Messages quote keys and values taken from the ruleset document, never
 // from an evaluation context.

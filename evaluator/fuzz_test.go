@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 
@@ -14,10 +15,16 @@ import (
 // agree, and that an accepted document survives Parse → json.Marshal →
 // Parse unchanged.
 func FuzzParse(f *testing.F) {
-	for _, name := range []string{"testdata/all-operators.json", "../examples/quickstart/flags.json"} {
-		if data, err := os.ReadFile(name); err == nil {
-			f.Add(data)
+	seeds, err := filepath.Glob("testdata/parse/*.json")
+	if err != nil || len(seeds) == 0 {
+		f.Fatalf("no seed documents in testdata/parse: %v", err)
+	}
+	for _, name := range append(seeds, "testdata/all-operators.json", "../examples/quickstart/flags.json") {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err) // a missing seed would silently weaken the fuzzer
 		}
+		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := evaluator.Parse(data)

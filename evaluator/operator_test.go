@@ -96,9 +96,6 @@ type operatorCase struct {
 	value any            // the attribute's value: the context is {attribute: value}
 	ctx   map[string]any // the whole context, instead of value (inSegment)
 	name  string         // optional; defaults to the value and its Go type
-	// bug, when set, says how the evaluator gets this case wrong today;
-	// the case is skipped with t.Skip("BUG: ...").
-	bug string
 }
 
 func (c operatorCase) label() string {
@@ -500,9 +497,6 @@ func TestOperators(t *testing.T) {
 			neg := loadConditions(t, negated(table.cond))
 			for _, tc := range table.cases {
 				t.Run(tc.label(), func(t *testing.T) {
-					if tc.bug != "" {
-						t.Skip("BUG: " + tc.bug)
-					}
 					ctx := tc.ctx
 					if ctx == nil {
 						ctx = map[string]any{"targetingKey": "user-1", cond.Attribute: tc.value}
@@ -606,88 +600,84 @@ func TestConditionSemantics(t *testing.T) {
 		conds []string
 		ctx   map[string]any
 		want  bool
-		bug   string // set: the row fails today; skipped with t.Skip("BUG: ...")
 	}{
 		// Lists match if any element matches.
-		{"[]any with a match", []string{inDE}, map[string]any{"country": []any{"US", "DE"}}, true, ""},
-		{"[]any with null and a match", []string{inDE}, map[string]any{"country": []any{nil, "DE"}}, true, ""},
-		{"[]string with a match", []string{inDE}, map[string]any{"country": []string{"US", "DE"}}, true, ""},
-		{"[]string without a match", []string{inDE}, map[string]any{"country": []string{"US", "FR"}}, false, ""},
-		{"[]string without a match, negated", []string{negated(inDE)}, map[string]any{"country": []string{"US", "FR"}}, true, ""},
-		{"[]string with a match, negated", []string{negated(inDE)}, map[string]any{"country": []string{"US", "DE"}}, false, ""},
-		{"empty list", []string{inDE}, map[string]any{"country": []string{}}, false, ""},
-		{"empty list, negated", []string{negated(inDE)}, map[string]any{"country": []any{}}, true, ""},
-		{"[]int with a match", []string{in29}, map[string]any{"n": []int{1, 29}}, true, ""},
-		{"[]int without a match", []string{in29}, map[string]any{"n": []int{1, 2}}, false, ""},
-		{"[]int64 with a match", []string{in29}, map[string]any{"n": []int64{29}}, true, ""},
-		{"[]float64 with a match", []string{in29}, map[string]any{"n": []float64{1.5, 29}}, true, ""},
-		{"[]float64 without a match", []string{in29}, map[string]any{"n": []float64{29.5}}, false, ""},
-		{"[]any of mixed numbers", []string{in29}, map[string]any{"n": []any{"29", json.Number("29")}}, true, ""},
-		{"[]any of strings for a number", []string{in29}, map[string]any{"n": []any{"29"}}, false, ""},
-		{"[]int with lessThan", []string{`{"attribute": "n", "operator": "lessThan", "values": [0]}`}, map[string]any{"n": []int{5, -1}}, true, ""},
-		{"[]string with contains", []string{`{"attribute": "s", "operator": "contains", "values": ["y"]}`}, map[string]any{"s": []string{"abc", "xyz"}}, true, ""},
-		{"[]string with semverGreaterThan", []string{`{"attribute": "s", "operator": "semverGreaterThan", "values": ["1.0.0"]}`}, map[string]any{"s": []string{"0.1.0", "2.0.0"}}, true, ""},
-		{"[]any with before", []string{`{"attribute": "s", "operator": "before", "values": ["2026-01-01T00:00:00Z"]}`}, map[string]any{"s": []any{"never", 1767225599}}, true, ""},
+		{"[]any with a match", []string{inDE}, map[string]any{"country": []any{"US", "DE"}}, true},
+		{"[]any with null and a match", []string{inDE}, map[string]any{"country": []any{nil, "DE"}}, true},
+		{"[]string with a match", []string{inDE}, map[string]any{"country": []string{"US", "DE"}}, true},
+		{"[]string without a match", []string{inDE}, map[string]any{"country": []string{"US", "FR"}}, false},
+		{"[]string without a match, negated", []string{negated(inDE)}, map[string]any{"country": []string{"US", "FR"}}, true},
+		{"[]string with a match, negated", []string{negated(inDE)}, map[string]any{"country": []string{"US", "DE"}}, false},
+		{"empty list", []string{inDE}, map[string]any{"country": []string{}}, false},
+		{"empty list, negated", []string{negated(inDE)}, map[string]any{"country": []any{}}, true},
+		{"[]int with a match", []string{in29}, map[string]any{"n": []int{1, 29}}, true},
+		{"[]int without a match", []string{in29}, map[string]any{"n": []int{1, 2}}, false},
+		{"[]int64 with a match", []string{in29}, map[string]any{"n": []int64{29}}, true},
+		{"[]float64 with a match", []string{in29}, map[string]any{"n": []float64{1.5, 29}}, true},
+		{"[]float64 without a match", []string{in29}, map[string]any{"n": []float64{29.5}}, false},
+		{"[]any of mixed numbers", []string{in29}, map[string]any{"n": []any{"29", json.Number("29")}}, true},
+		{"[]any of strings for a number", []string{in29}, map[string]any{"n": []any{"29"}}, false},
+		{"[]int with lessThan", []string{`{"attribute": "n", "operator": "lessThan", "values": [0]}`}, map[string]any{"n": []int{5, -1}}, true},
+		{"[]string with contains", []string{`{"attribute": "s", "operator": "contains", "values": ["y"]}`}, map[string]any{"s": []string{"abc", "xyz"}}, true},
+		{"[]string with semverGreaterThan", []string{`{"attribute": "s", "operator": "semverGreaterThan", "values": ["1.0.0"]}`}, map[string]any{"s": []string{"0.1.0", "2.0.0"}}, true},
+		{"[]any with before", []string{`{"attribute": "s", "operator": "before", "values": ["2026-01-01T00:00:00Z"]}`}, map[string]any{"s": []any{"never", 1767225599}}, true},
 
 		// Missing and null attributes never match, even negated; a type
 		// mismatch does not match, and so matches when negated.
-		{"missing", []string{inDE}, map[string]any{}, false, ""},
-		{"missing, negated", []string{negated(inDE)}, map[string]any{}, false, ""},
-		{"null, negated", []string{negated(inDE)}, map[string]any{"country": nil}, false, ""},
-		{"missing, negated exists", []string{`{"attribute": "country", "operator": "exists", "negate": true}`}, map[string]any{}, false, ""},
-		{"type mismatch", []string{inDE}, map[string]any{"country": 49}, false, ""},
-		{"type mismatch, negated", []string{negated(inDE)}, map[string]any{"country": 49}, true, ""},
-		{"non-semver, negated", []string{negated(`{"attribute": "v", "operator": "semverLessThan", "values": ["2.0.0"]}`)}, map[string]any{"v": "latest"}, true, ""},
-		{"non-timestamp, negated", []string{negated(`{"attribute": "t", "operator": "after", "values": ["2026-01-01T00:00:00Z"]}`)}, map[string]any{"t": "tomorrow"}, true, ""},
+		{"missing", []string{inDE}, map[string]any{}, false},
+		{"missing, negated", []string{negated(inDE)}, map[string]any{}, false},
+		{"null, negated", []string{negated(inDE)}, map[string]any{"country": nil}, false},
+		{"missing, negated exists", []string{`{"attribute": "country", "operator": "exists", "negate": true}`}, map[string]any{}, false},
+		{"type mismatch", []string{inDE}, map[string]any{"country": 49}, false},
+		{"type mismatch, negated", []string{negated(inDE)}, map[string]any{"country": 49}, true},
+		{"non-semver, negated", []string{negated(`{"attribute": "v", "operator": "semverLessThan", "values": ["2.0.0"]}`)}, map[string]any{"v": "latest"}, true},
+		{"non-timestamp, negated", []string{negated(`{"attribute": "t", "operator": "after", "values": ["2026-01-01T00:00:00Z"]}`)}, map[string]any{"t": "tomorrow"}, true},
 
 		// JSON Pointers into nested map[string]any and []any.
-		{"pointer", []string{pointer}, map[string]any{"address": map[string]any{"country": "DE"}}, true, ""},
-		{"pointer, other value", []string{pointer}, map[string]any{"address": map[string]any{"country": "US"}}, false, ""},
-		{"pointer, other value, negated", []string{negated(pointer)}, map[string]any{"address": map[string]any{"country": "US"}}, true, ""},
-		{"pointer to a list", []string{pointer}, map[string]any{"address": map[string]any{"country": []any{"US", "DE"}}}, true, ""},
-		{"pointer, missing member, negated", []string{negated(pointer)}, map[string]any{"address": map[string]any{}}, false, ""},
-		{"pointer, null member, negated", []string{negated(pointer)}, map[string]any{"address": map[string]any{"country": nil}}, false, ""},
-		{"pointer, null parent, negated", []string{negated(pointer)}, map[string]any{"address": nil}, false, ""},
-		{"pointer through a string, negated", []string{negated(pointer)}, map[string]any{"address": "DE"}, false, ""},
-		{"pointer is not a top-level key", []string{pointer}, map[string]any{"address/country": "DE", "country": "DE"}, false, ""},
-		{"pointer into map[string]string", []string{pointer}, map[string]any{"address": map[string]string{"country": "DE"}}, true, ""},
+		{"pointer", []string{pointer}, map[string]any{"address": map[string]any{"country": "DE"}}, true},
+		{"pointer, other value", []string{pointer}, map[string]any{"address": map[string]any{"country": "US"}}, false},
+		{"pointer, other value, negated", []string{negated(pointer)}, map[string]any{"address": map[string]any{"country": "US"}}, true},
+		{"pointer to a list", []string{pointer}, map[string]any{"address": map[string]any{"country": []any{"US", "DE"}}}, true},
+		{"pointer, missing member, negated", []string{negated(pointer)}, map[string]any{"address": map[string]any{}}, false},
+		{"pointer, null member, negated", []string{negated(pointer)}, map[string]any{"address": map[string]any{"country": nil}}, false},
+		{"pointer, null parent, negated", []string{negated(pointer)}, map[string]any{"address": nil}, false},
+		{"pointer through a string, negated", []string{negated(pointer)}, map[string]any{"address": "DE"}, false},
+		{"pointer is not a top-level key", []string{pointer}, map[string]any{"address/country": "DE", "country": "DE"}, false},
+		{"pointer into map[string]string", []string{pointer}, map[string]any{"address": map[string]string{"country": "DE"}}, true},
 		{"pointer past a string in map[string]string", []string{`{"attribute": "/address/country/code", "operator": "in", "values": ["DE"]}`},
-			map[string]any{"address": map[string]string{"country": "DE"}}, false, ""},
-		{"single-token pointer", []string{`{"attribute": "/country", "operator": "in", "values": ["DE"]}`}, map[string]any{"country": "DE"}, true, ""},
-		{"slash inside a plain name", []string{`{"attribute": "a/b", "operator": "in", "values": ["x"]}`}, map[string]any{"a/b": "x"}, true, ""},
-		{"~1 is a slash and ~0 a tilde", []string{escaped}, map[string]any{"a/b": map[string]any{"c~d": "x"}}, true, ""},
-		{"~1 is not a path separator", []string{escaped}, map[string]any{"a": map[string]any{"b": map[string]any{"c~d": "x"}}}, false, ""},
-		{"~01 is ~1, not /", []string{tildeOne}, map[string]any{"~1": "x"}, true, ""},
-		{"~01 is not /", []string{tildeOne}, map[string]any{"/": "x"}, false, ""},
-		{"array index", []string{index}, map[string]any{"tags": []any{"a", "b"}}, true, ""},
-		{"array index, other element", []string{index}, map[string]any{"tags": []any{"b", "a"}}, false, ""},
-		{"array index out of range, negated", []string{negated(index)}, map[string]any{"tags": []any{"a"}}, false, ""},
-		{"array index with a leading zero, negated", []string{negated(`{"attribute": "/tags/01", "operator": "in", "values": ["b"]}`)}, map[string]any{"tags": []any{"a", "b"}}, false, ""},
-		{"array index -, negated", []string{negated(`{"attribute": "/tags/-", "operator": "in", "values": ["b"]}`)}, map[string]any{"tags": []any{"a", "b"}}, false, ""},
-		{"array index into an object", []string{`{"attribute": "/tags/1", "operator": "in", "values": ["b"]}`}, map[string]any{"tags": map[string]any{"1": "b"}}, true, ""},
-		{"object inside an array", []string{deep}, map[string]any{"orgs": []any{map[string]any{"name": "acme"}}}, true, ""},
-		{"object inside an array, other value", []string{deep}, map[string]any{"orgs": []any{map[string]any{"name": "other"}, map[string]any{"name": "acme"}}}, false, ""},
+			map[string]any{"address": map[string]string{"country": "DE"}}, false},
+		{"single-token pointer", []string{`{"attribute": "/country", "operator": "in", "values": ["DE"]}`}, map[string]any{"country": "DE"}, true},
+		{"slash inside a plain name", []string{`{"attribute": "a/b", "operator": "in", "values": ["x"]}`}, map[string]any{"a/b": "x"}, true},
+		{"~1 is a slash and ~0 a tilde", []string{escaped}, map[string]any{"a/b": map[string]any{"c~d": "x"}}, true},
+		{"~1 is not a path separator", []string{escaped}, map[string]any{"a": map[string]any{"b": map[string]any{"c~d": "x"}}}, false},
+		{"~01 is ~1, not /", []string{tildeOne}, map[string]any{"~1": "x"}, true},
+		{"~01 is not /", []string{tildeOne}, map[string]any{"/": "x"}, false},
+		{"array index", []string{index}, map[string]any{"tags": []any{"a", "b"}}, true},
+		{"array index, other element", []string{index}, map[string]any{"tags": []any{"b", "a"}}, false},
+		{"array index out of range, negated", []string{negated(index)}, map[string]any{"tags": []any{"a"}}, false},
+		{"array index with a leading zero, negated", []string{negated(`{"attribute": "/tags/01", "operator": "in", "values": ["b"]}`)}, map[string]any{"tags": []any{"a", "b"}}, false},
+		{"array index -, negated", []string{negated(`{"attribute": "/tags/-", "operator": "in", "values": ["b"]}`)}, map[string]any{"tags": []any{"a", "b"}}, false},
+		{"array index into an object", []string{`{"attribute": "/tags/1", "operator": "in", "values": ["b"]}`}, map[string]any{"tags": map[string]any{"1": "b"}}, true},
+		{"object inside an array", []string{deep}, map[string]any{"orgs": []any{map[string]any{"name": "acme"}}}, true},
+		{"object inside an array, other value", []string{deep}, map[string]any{"orgs": []any{map[string]any{"name": "other"}, map[string]any{"name": "acme"}}}, false},
 
 		// Values are ORed, conditions ANDed.
-		{"second value", []string{plan}, map[string]any{"plan": "team"}, true, ""},
-		{"both conditions", []string{countryAny, plan}, map[string]any{"country": "FR", "plan": "pro"}, true, ""},
-		{"first condition only", []string{countryAny, plan}, map[string]any{"country": "FR", "plan": "free"}, false, ""},
-		{"second condition only", []string{countryAny, plan}, map[string]any{"country": "US", "plan": "pro"}, false, ""},
-		{"second attribute missing", []string{countryAny, plan}, map[string]any{"country": "DE"}, false, ""},
+		{"second value", []string{plan}, map[string]any{"plan": "team"}, true},
+		{"both conditions", []string{countryAny, plan}, map[string]any{"country": "FR", "plan": "pro"}, true},
+		{"first condition only", []string{countryAny, plan}, map[string]any{"country": "FR", "plan": "free"}, false},
+		{"second condition only", []string{countryAny, plan}, map[string]any{"country": "US", "plan": "pro"}, false},
+		{"second attribute missing", []string{countryAny, plan}, map[string]any{"country": "DE"}, false},
 		{"three conditions with a negated one", []string{countryAny, plan, negated(`{"attribute": "email", "operator": "endsWith", "values": ["@acme.com"]}`)},
-			map[string]any{"country": "DE", "plan": "pro", "email": "a@example.com"}, true, ""},
+			map[string]any{"country": "DE", "plan": "pro", "email": "a@example.com"}, true},
 		{"three conditions, negated one fails", []string{countryAny, plan, negated(`{"attribute": "email", "operator": "endsWith", "values": ["@acme.com"]}`)},
-			map[string]any{"country": "DE", "plan": "pro", "email": "a@acme.com"}, false, ""},
-		{"segment and attribute", []string{`{"operator": "inSegment", "values": ["beta"]}`, countryAny}, map[string]any{"targetingKey": "user-9", "country": "DE"}, true, ""},
-		{"segment and attribute, not in segment", []string{`{"operator": "inSegment", "values": ["beta"]}`, countryAny}, map[string]any{"targetingKey": "user-3", "country": "DE"}, false, ""},
-		{"negated segment", []string{negated(`{"operator": "inSegment", "values": ["beta"]}`)}, map[string]any{"targetingKey": "user-3", "plan": "enterprise"}, true, ""},
-		{"negated segment, included", []string{negated(`{"operator": "inSegment", "values": ["beta"]}`)}, map[string]any{"targetingKey": "user-9"}, false, ""},
+			map[string]any{"country": "DE", "plan": "pro", "email": "a@acme.com"}, false},
+		{"segment and attribute", []string{`{"operator": "inSegment", "values": ["beta"]}`, countryAny}, map[string]any{"targetingKey": "user-9", "country": "DE"}, true},
+		{"segment and attribute, not in segment", []string{`{"operator": "inSegment", "values": ["beta"]}`, countryAny}, map[string]any{"targetingKey": "user-3", "country": "DE"}, false},
+		{"negated segment", []string{negated(`{"operator": "inSegment", "values": ["beta"]}`)}, map[string]any{"targetingKey": "user-3", "plan": "enterprise"}, true},
+		{"negated segment, included", []string{negated(`{"operator": "inSegment", "values": ["beta"]}`)}, map[string]any{"targetingKey": "user-9"}, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				t.Skip("BUG: " + tc.bug)
-			}
 			ev := loadConditions(t, tc.conds...)
 			got := condMatches(t, ev, tc.ctx)
 			assert.Equalf(t, tc.want, got, "Evaluate(%q) with %v and %#v: matched = %v, want %v", condFlag, tc.conds, tc.ctx, got, tc.want)

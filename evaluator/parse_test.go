@@ -30,7 +30,6 @@ type rejectCase struct {
 	path string
 	// words must all appear in ValidationError.Message.
 	words []string
-	// bug, when set, skips the row and says what is wrong today.
 }
 
 // runRejectCases checks each case through Parse and Load.
@@ -134,61 +133,61 @@ func TestParseRejectsMalformedDocuments(t *testing.T) {
 		{
 			name:  "syntax error reports line and column",
 			doc:   "{\n  \"schemaVersion\": 1,\n  \"flags\": {,}\n}",
-			path:  "",
+			path:  "flags",
 			words: []string{"malformed JSON", "line 3, column 13", "expected a string key", "','"},
 		},
 		{
 			name:  "misspelled literal",
 			doc:   "{\"schemaVersion\": 1, \"flags\": {\"f\": {\"type\": \"boolean\",\n \"variants\": {\"on\": tru}}}}",
-			path:  "",
+			path:  "flags.f.variants.on",
 			words: []string{"malformed JSON", "line 2, column 21", "expected a value"},
 		},
 		{
 			name:  "missing colon",
 			doc:   `{"schemaVersion" 1}`,
-			path:  "",
+			path:  "schemaVersion",
 			words: []string{"malformed JSON", "line 1, column 18", "expected ':'"},
 		},
 		{
 			name:  "trailing comma in an array",
 			doc:   withCondition(`{"attribute": "a", "operator": "in", "values": ["x",]}`),
-			path:  "",
+			path:  "flags.f.rules[0].conditions[0].values[1]",
 			words: []string{"malformed JSON", "line 1, column", "expected a value"},
 		},
 		{
 			name:  "leading zero in a number",
 			doc:   `{"schemaVersion": 01}`,
-			path:  "",
+			path:  "schemaVersion",
 			words: []string{"malformed JSON", "line 1, column 19", "leading zero"},
 		},
 		{
 			name:  "invalid escape in a string",
 			doc:   `{"schemaVersion": 1, "version": "a\qb"}`,
-			path:  "",
+			path:  "version",
 			words: []string{"malformed JSON", "line 1, column 33", "invalid escape"},
 		},
 		{
 			name:  "unterminated string",
 			doc:   `{"schemaVersion": 1, "version": "abc`,
-			path:  "",
+			path:  "version",
 			words: []string{"malformed JSON", "unterminated string"},
 		},
 		{
 			name:  "raw newline in a string",
 			doc:   "{\"schemaVersion\": 1, \"version\": \"a\nb\"}",
-			path:  "",
+			path:  "version",
 			words: []string{"malformed JSON", "line 1, column 35", "control character", "escape it"},
 		},
 		{
 			name:  "document ends early",
 			doc:   "{\"schemaVersion\": 1,\n \"flags\": {",
-			path:  "",
+			path:  "flags",
 			words: []string{"malformed JSON", "ends early"},
 		},
 		{
 			name: "document ends early reports line and column",
 			doc:  "{\"schemaVersion\": 1,\n \"flags\": {",
-			path: "",
+			path: "flags",
 			// Where the document stops is the most useful hint for a
 			// truncated download or cache file.
 			words: []string{"malformed JSON", "ends early", "line 2, column 12"},
@@ -827,7 +826,19 @@ func TestParseRejectsBadFlags(t *testing.T) {
 			name:  "targeting key under two variants",
 			doc:   boolFlag(`, "targets": [{"variant": "on", "values": ["u1", "u2"]}, {"variant": "off", "values": ["u3", "u2"]}]`),
 			path:  "flags.f.targets[1].values[1]",
-			words: []string{`targeting key "u2" is already targeted to variant "on"`, "one variant only"},
+			words: []string{`this targeting key is already targeted to variant "on"`, "one variant only"},
+		},
+		{
+			name:  "empty targeting key in a target",
+			doc:   boolFlag(`, "targets": [{"variant": "on", "values": ["u1", ""]}]`),
+			path:  "flags.f.targets[0].values[1]",
+			words: []string{"empty targeting key", "remove it"},
+		},
+		{
+			name:  "empty targeting key in a segment",
+			doc:   withSegment(`{"included": ["u1"], "excluded": [""]}`),
+			path:  "segments.s.excluded[0]",
+			words: []string{"empty targeting key", "remove it"},
 		},
 		{
 			name:  "target with no keys",
@@ -1358,7 +1369,7 @@ func TestParseRejectsMessageWording(t *testing.T) {
 		{
 			name:  "misspelled literal true",
 			doc:   boolFlag(`, "enabled": truex`),
-			path:  "",
+			path:  "flags.f.enabled",
 			words: []string{"malformed JSON", "line 1, column"},
 		},
 	})
@@ -1368,7 +1379,7 @@ func TestParseRejectsMessageWording(t *testing.T) {
 // "a whole JSON number within int64", however it is written; weights and
 // schemaVersion are whole numbers too.
 func TestParseAcceptsWholeNumbers(t *testing.T) {
-	cases := []struct{ name, doc, bug string }{
+	cases := []struct{ name, doc string }{
 		{name: "integer variant 0", doc: typedFlag("integer", `{"n": 0}`)},
 		{name: "integer variant -0", doc: typedFlag("integer", `{"n": -0}`)},
 		{name: "integer variant 1e3", doc: typedFlag("integer", `{"n": 1e3}`)},
@@ -1742,9 +1753,9 @@ func TestParseRoundTrip(t *testing.T) {
 		"minimal":                    []byte(`{"schemaVersion": 1}`),
 		"empty collections":          []byte(`{"schemaVersion": 1, "flags": {}, "segments": {}}`),
 	}
-	if data, err := os.ReadFile(filepath.Join("testdata", "all-operators.json")); err == nil {
-		docs["all-operators.json"] = data
-	}
+	allOperators, err := os.ReadFile(filepath.Join("testdata", "all-operators.json"))
+	require.NoError(t, err)
+	docs["all-operators.json"] = allOperators
 	for name, data := range docs {
 		t.Run(name, func(t *testing.T) {
 			first, err := evaluator.Parse(data)
@@ -1950,4 +1961,14 @@ func TestCompileCopiesRuleset(t *testing.T) {
 	r := ev.Evaluate("obj", nil)
 	r.Value.(map[string]any)["list"].([]any)[0] = "mutated"
 	assert.Equal(t, before["obj/0"].Value, ev.Evaluate("obj", nil).Value)
+}
+
+// TestValidationErrorsDoNotQuoteTargetingKeys: targeting keys are often
+// e-mail addresses, and validation errors end up in logs and provider
+// events, so errors about them name the position instead.
+func TestValidationErrorsDoNotQuoteTargetingKeys(t *testing.T) {
+	_, err := evaluator.Parse([]byte(boolFlag(`, "targets": [{"variant": "on", "values": ["ana@acme.com"]}, {"variant": "off", "values": ["ana@acme.com"]}]`)))
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "ana@acme.com")
+	assert.Contains(t, err.Error(), "flags.f.targets[1].values[0]")
 }

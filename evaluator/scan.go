@@ -56,10 +56,10 @@ func (d *decoder) where(off int) string {
 
 func (d *decoder) syntax(what string) error {
 	if d.pos >= len(d.data) {
-		return &ValidationError{Message: "malformed JSON " + d.where(len(d.data)) + ": document ends early, " + what}
+		return &ValidationError{Path: d.pathString(), Message: "malformed JSON " + d.where(len(d.data)) + ": document ends early, " + what}
 	}
 	r, _ := utf8.DecodeRune(d.data[d.pos:])
-	return &ValidationError{Message: fmt.Sprintf("malformed JSON %s: %s, found %q", d.where(d.pos), what, r)}
+	return &ValidationError{Path: d.pathString(), Message: fmt.Sprintf("malformed JSON %s: %s, found %q", d.where(d.pos), what, r)}
 }
 
 func (d *decoder) space() {
