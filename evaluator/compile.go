@@ -43,8 +43,9 @@ type flag struct {
 	trackEvents bool
 	fingerprint uint64 // changes when anything that decides the flag changes
 	// fixed is the precomputed result of a flag whose outcome cannot depend
-	// on the context (disabled, or static with a fixed default); nil
-	// otherwise, and always nil for object flags, whose values are copied.
+	// on the context (disabled, or without prerequisites, targets, rules or
+	// a default rollout); nil otherwise, and always nil for object flags,
+	// whose values are copied.
 	fixed *Result
 }
 
@@ -552,11 +553,8 @@ func metadataValue(path string, v any) (any, error) {
 	if !ok {
 		return nil, errorf(path, "metadata values must be strings, numbers or booleans, got %s", describe(v))
 	}
-	if n.isInt && !n.isUint {
-		return n.i, nil
-	}
-	if n.f == math.Trunc(n.f) && math.Abs(n.f) <= 1<<53 {
-		return int64(n.f), nil
+	if i, ok := wholeNumber(v); ok {
+		return i, nil
 	}
 	return n.f, nil
 }

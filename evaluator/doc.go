@@ -11,7 +11,8 @@
 // Compile turns the wire model (Ruleset) into an immutable *Evaluator: every
 // regular expression, set, number, timestamp, version and JSON Pointer is
 // prepared once, at load. Evaluating a boolean, string, integer or float
-// flag does not allocate. An Evaluator is safe for concurrent use; to change
+// flag does not allocate (the one exception: the first time a rule with an
+// id serves, its metadata map is built and kept). An Evaluator is safe for concurrent use; to change
 // rulesets, compile a new one and swap a pointer (atomic.Pointer).
 //
 // Evaluation takes the context as map[string]any, the shape of an
@@ -27,7 +28,8 @@
 // does not match (and so does match when negated). Numbers of every Go
 // numeric type and json.Number compare numerically; the string "29" is not
 // the number 29. Attributes are top-level keys or RFC 6901 JSON Pointers
-// into nested map[string]any values ([]any elements by index).
+// into nested map[string]any (or map[string]string) values ([]any
+// elements by index).
 //
 // # Bucketing
 //
@@ -35,4 +37,10 @@
 // 100000, and the first variant whose cumulative weight w satisfies
 // bucket*total < w*100000 is served. Bucket exposes the hash so other
 // implementations can check the known answers in testdata.
+//
+// The value is a string, or an integer written in base 10; that holds for
+// the targeting key too, so {"targetingKey": 42} buckets as "42". Targets
+// and segment lists hold strings and match string targeting keys only: a
+// caller with numeric IDs should pass them as strings (OpenFeature's
+// targeting key is always a string).
 package evaluator

@@ -3,6 +3,7 @@ package evaluator_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -34,7 +35,7 @@ func FuzzParse(f *testing.F) {
 		}
 		if err != nil {
 			var ve *evaluator.ValidationError
-			if !errorsAs(err, &ve) {
+			if !errors.As(err, &ve) {
 				t.Fatalf("Parse error %T %v is not a *ValidationError", err, err)
 			}
 			return
@@ -108,10 +109,4 @@ func checkResult(t *testing.T, flagKey string, r evaluator.Result) {
 	case r.RuleID != "" && r.Reason != evaluator.ReasonTargetingMatch && r.Reason != evaluator.ReasonSplit:
 		t.Fatalf("Evaluate(%q) = %+v: a rule ID with reason %s", flagKey, r, r.Reason)
 	}
-}
-
-func errorsAs(err error, target **evaluator.ValidationError) bool {
-	ve, ok := err.(*evaluator.ValidationError)
-	*target = ve
-	return ok
 }

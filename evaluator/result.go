@@ -114,7 +114,7 @@ type Result struct {
 	// when there is nothing to report.
 	Metadata map[string]any
 	// FlagType is the flag's declared type; the zero FlagType for
-	// FLAG_NOT_FOUND.
+	// FLAG_NOT_FOUND and PROVIDER_NOT_READY.
 	FlagType FlagType
 	Reason   Reason
 	// ErrorCode is ErrorNone unless Reason is ReasonError.

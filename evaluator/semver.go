@@ -1,5 +1,7 @@
 package evaluator
 
+import "cmp"
+
 import "strings"
 
 // semver is a Semantic Versioning 2.0.0 version with build metadata dropped.
@@ -153,7 +155,7 @@ func compareIdent(x, y string) int {
 		// No leading zeros (checked at parse), so the longer is larger
 		// and equal lengths compare as text, with no limit on size.
 		if len(x) != len(y) {
-			return cmpOrdered(uint64(len(x)), uint64(len(y)))
+			return cmp.Compare(len(x), len(y))
 		}
 		return strings.Compare(x, y)
 	case xNum:

@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"cmp"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -82,7 +83,7 @@ func (a number) cmp(b number) int {
 	if a.isInt && b.isInt {
 		switch {
 		case a.isUint && b.isUint:
-			return cmpOrdered(uint64(a.i), uint64(b.i))
+			return cmp.Compare(uint64(a.i), uint64(b.i))
 		case a.isUint:
 			return 1 // above MaxInt64, so above every int64
 		case b.isUint:
@@ -100,16 +101,6 @@ func (a number) cmp(b number) int {
 	case a.f < b.f:
 		return -1
 	case a.f > b.f:
-		return 1
-	}
-	return 0
-}
-
-func cmpOrdered(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
 		return 1
 	}
 	return 0
