@@ -52,27 +52,30 @@ func resolve[T any](p *Provider, flag string, typ evaluator.FlagType, defaultVal
 			t.evaluation(flag, &r, ev.Version(), v, fc)
 		}
 	}
-	return openfeature.GenericResolutionDetail[T]{Value: v, ProviderResolutionDetail: p.detail(flag, &r)}
+	return openfeature.GenericResolutionDetail[T]{Value: v, ProviderResolutionDetail: detail(flag, &r, ev)}
 }
 
-// detail converts an evaluator result. The metadata map is shared and
-// read-only; the SDK copies it before handing it to callers and hooks.
-func (p *Provider) detail(flag string, r *evaluator.Result) openfeature.ProviderResolutionDetail {
+// detail converts an evaluator result; ev is the ruleset it came from. The
+// metadata map is shared and read-only: the SDK copies it before handing it
+// to callers and hooks, and a caller of BooleanEvaluation and its siblings
+// directly must not modify FlagMetadata either.
+func detail(flag string, r *evaluator.Result, ev *evaluator.Evaluator) openfeature.ProviderResolutionDetail {
 	d := openfeature.ProviderResolutionDetail{
 		Reason:       openfeature.Reason(r.Reason.String()),
 		Variant:      r.Variant,
 		FlagMetadata: openfeature.FlagMetadata(r.Metadata),
 	}
 	if r.ErrorCode != evaluator.ErrorNone {
-		d.ResolutionError = p.resolutionError(flag, r)
+		d.ResolutionError = resolutionError(flag, r, ev)
 	}
 	return d
 }
 
-func (p *Provider) resolutionError(flag string, r *evaluator.Result) openfeature.ResolutionError {
+// resolutionError describes r's error; ev is the ruleset r came from.
+func resolutionError(flag string, r *evaluator.Result, ev *evaluator.Evaluator) openfeature.ResolutionError {
 	switch r.ErrorCode {
 	case evaluator.ErrorFlagNotFound:
-		return openfeature.NewFlagNotFoundResolutionError(fmt.Sprintf("flag %q is not in ruleset version %q", flag, p.current.Load().Version()))
+		return openfeature.NewFlagNotFoundResolutionError(fmt.Sprintf("flag %q is not in ruleset version %q", flag, ev.Version()))
 	case evaluator.ErrorTypeMismatch:
 		return openfeature.NewTypeMismatchResolutionError(fmt.Sprintf("flag %q is a %s flag", flag, r.FlagType))
 	case evaluator.ErrorTargetingKeyMissing:

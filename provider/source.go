@@ -12,8 +12,9 @@ import (
 // reports everything through sink, which is safe for concurrent use; its
 // return value is logged when it is not nil or a context error.
 //
-// The sources in this module are the remote flag service (client package),
-// FileSource, StaticSource and the test-data builder in package flagtest.
+// The sources in this module are RemoteSource (the flag service, through
+// package client), FileSource, StaticSource and the test-data builder in
+// package flagtest.
 type Source interface {
 	Run(ctx context.Context, sink Sink) error
 }

@@ -33,8 +33,9 @@ const (
 // exporter may send them anywhere.
 //
 // Errors steer the retry policy: a *client.StatusError with a temporary
-// status (429, 5xx), or any error with a Temporary() bool method returning
-// true, is retried once; client.ErrForbidden and client.ErrNotFound stop
+// status (408, 425, 429, 5xx), or any error with a Temporary() bool method
+// returning true, is retried once, after Retry-After when the error
+// carries one; client.ErrForbidden and client.ErrNotFound stop
 // all sending; anything else drops the batch (counted).
 type EventSink interface {
 	SendEvents(ctx context.Context, batch []byte, idempotencyKey string) error
@@ -65,7 +66,9 @@ type TelemetryConfig struct {
 	// PrivateAttributes are attribute names or JSON Pointers that never
 	// leave the process, in addition to each context's privateAttributes.
 	PrivateAttributes []string
-	// AllAttributesPrivate sends no context attribute but the targeting key.
+	// AllAttributesPrivate sends no context attribute but the targeting key,
+	// and no attribute of a track event's details either (they may carry
+	// the same personal data); the event's name and value are still sent.
 	AllAttributesPrivate bool
 	// RetryDelay is the wait before the single retry of a batch that failed
 	// with a temporary error (429 with Retry-After waits as long as asked,

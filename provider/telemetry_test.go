@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -195,7 +196,9 @@ func TestEvaluationEventsAreRedacted(t *testing.T) {
 	for _, private := range []string{"ana@acme.com", "Hauptstr", "bo@acme.com", "anon-7", "privateAttributes"} {
 		assert.NotContains(t, raw, private)
 	}
-	_ = ctx["email"] // the caller's context is not modified
+	// The caller's context is not modified by the redaction.
+	assert.Equal(t, "ana@acme.com", ctx["email"])
+	assert.Equal(t, []any{"email"}, ctx["privateAttributes"])
 	assert.Equal(t, "Hauptstr. 1", ctx["address"].(map[string]any)["street"])
 }
 
@@ -327,10 +330,23 @@ func TestForbiddenDisablesSendingAndLogsOnce(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(logs.String(), "telemetry rejected"), "and is logged once")
 }
 
+// TestTelemetryOffByDefaultForLocalSources: a local source has no event
+// sink, so without TelemetryConfig.Sink no telemetry runs: no flush loop is
+// started and Track does nothing.
 func TestTelemetryOffByDefaultForLocalSources(t *testing.T) {
+	flushLoop := func() bool {
+		buf := make([]byte, 1<<20)
+		return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "(*telemetry).run")
+	}
 	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{}, nil)
 	p.Track(context.Background(), "x", openfeature.NewEvaluationContext("u", nil), openfeature.NewTrackingEventDetails(1))
+	assert.False(t, flushLoop(), "no telemetry for a local source without a sink")
 	noLeaks(t, p.Shutdown)
+
+	// With a sink the loop runs, so the check above can tell.
+	on := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: &captureSink{}}, nil)
+	assert.True(t, flushLoop(), "telemetry runs with a sink")
+	noLeaks(t, on.Shutdown)
 }
 
 func TestEvaluationWithTelemetryDoesNotAllocate(t *testing.T) {

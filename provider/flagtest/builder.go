@@ -12,7 +12,6 @@ import (
 type FlagBuilder struct {
 	key string
 	f   evaluator.Flag
-	err error
 }
 
 func (b *FlagBuilder) build() evaluator.Flag { return cloneFlag(b.f) }

@@ -23,6 +23,7 @@ package flagtest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strconv"
@@ -134,9 +135,9 @@ func (td *TestData) apply(change func(flags map[string]evaluator.Flag, segments 
 // Update adds or replaces the flags built by the builders. All of them are
 // applied at once, as one new ruleset.
 func (td *TestData) Update(builders ...*FlagBuilder) error {
-	for _, b := range builders {
-		if b.err != nil {
-			return b.err
+	for i, b := range builders {
+		if b == nil {
+			return fmt.Errorf("flagtest: Update: builder %d is nil", i)
 		}
 	}
 	return td.apply(func(flags map[string]evaluator.Flag, _ map[string]evaluator.Segment) {
@@ -156,7 +157,7 @@ func (td *TestData) MustUpdate(builders ...*FlagBuilder) {
 // UpdateSegment adds or replaces a segment.
 func (td *TestData) UpdateSegment(name string, s evaluator.Segment) error {
 	return td.apply(func(_ map[string]evaluator.Flag, segments map[string]evaluator.Segment) {
-		segments[name] = s
+		segments[name] = cloneSegment(s)
 	})
 }
 
@@ -231,13 +232,25 @@ func (td *TestData) outage(o *outage) {
 }
 
 func cloneFlag(f evaluator.Flag) evaluator.Flag {
+	// Deep: the builder's slices may be the caller's variadic arguments,
+	// which the caller may change after Update.
 	f.Variants = maps.Clone(f.Variants)
 	f.Metadata = maps.Clone(f.Metadata)
 	f.Prerequisites = slices.Clone(f.Prerequisites)
+	for i := range f.Prerequisites {
+		f.Prerequisites[i].Variants = slices.Clone(f.Prerequisites[i].Variants)
+	}
 	f.Targets = slices.Clone(f.Targets)
+	for i := range f.Targets {
+		f.Targets[i].Values = slices.Clone(f.Targets[i].Values)
+	}
 	f.Rules = slices.Clone(f.Rules)
+	for i := range f.Rules {
+		f.Rules[i].Conditions = cloneConditions(f.Rules[i].Conditions)
+		f.Rules[i].Serve = cloneServe(f.Rules[i].Serve)
+	}
 	if f.Default != nil {
-		d := *f.Default
+		d := cloneServe(*f.Default)
 		f.Default = &d
 	}
 	if f.Enabled != nil {
@@ -245,4 +258,31 @@ func cloneFlag(f evaluator.Flag) evaluator.Flag {
 		f.Enabled = &e
 	}
 	return f
+}
+
+func cloneServe(s evaluator.Serve) evaluator.Serve {
+	if s.Rollout != nil {
+		r := *s.Rollout
+		r.Variants = slices.Clone(r.Variants)
+		s.Rollout = &r
+	}
+	return s
+}
+
+func cloneConditions(conds []evaluator.Condition) []evaluator.Condition {
+	conds = slices.Clone(conds)
+	for i := range conds {
+		conds[i].Values = slices.Clone(conds[i].Values)
+	}
+	return conds
+}
+
+func cloneSegment(s evaluator.Segment) evaluator.Segment {
+	s.Included = slices.Clone(s.Included)
+	s.Excluded = slices.Clone(s.Excluded)
+	s.Rules = slices.Clone(s.Rules)
+	for i := range s.Rules {
+		s.Rules[i].Conditions = cloneConditions(s.Rules[i].Conditions)
+	}
+	return s
 }

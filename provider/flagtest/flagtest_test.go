@@ -66,6 +66,28 @@ func TestFlagStartsFromTheCurrentDefinition(t *testing.T) {
 	assert.Equal(t, "b", td.Ruleset().Flags["f"].Default.Variant)
 }
 
+// TestUpdateKeepsNoCallerSlices: the variadic arguments of Target,
+// Prerequisite and the condition helpers, and a segment's lists, are
+// copied, so changing them after Update changes nothing.
+func TestUpdateKeepsNoCallerSlices(t *testing.T) {
+	td := flagtest.New()
+	keys := []string{"user-1"}
+	included := []string{"user-2"}
+	require.NoError(t, td.UpdateSegment("s", evaluator.Segment{Included: included}))
+	td.MustUpdate(td.Flag("f").Boolean().Target("on", keys...).
+		Rule("r", flagtest.InSegment("s")).Serve("on").Default("off"))
+	keys[0], included[0] = "changed", "changed"
+	td.MustUpdate(td.Flag("g").Boolean().Default("on")) // rebuilds the ruleset from what was stored
+	rs := td.Ruleset()
+	assert.Equal(t, []string{"user-1"}, rs.Flags["f"].Targets[0].Values)
+	assert.Equal(t, []string{"user-2"}, rs.Segments["s"].Included)
+}
+
+func TestUpdateRejectsNilBuilder(t *testing.T) {
+	td := flagtest.New()
+	assert.ErrorContains(t, td.Update(td.Flag("f").Boolean().Default("on"), nil), "builder 1 is nil")
+}
+
 func TestMustUpdatePanicsOnInvalidFlags(t *testing.T) {
 	td := flagtest.New()
 	assert.PanicsWithError(t, `evaluator: flags.f.default.variant: unknown variant "maybe"; the flag's variants are off, on`, func() {

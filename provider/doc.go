@@ -1,0 +1,18 @@
+// Package provider is Switchyard's OpenFeature provider: it evaluates flags
+// locally with package evaluator against a ruleset that a Source keeps
+// fresh, and implements openfeature.FeatureProvider, StateHandler (with a
+// context), EventHandler and Tracker.
+//
+// A Source delivers rulesets and failures; the Provider owns the current
+// ruleset (an atomic pointer, so evaluations never wait on an update), its
+// state and its events. The sources are NewRemoteSource (the flag service,
+// through package client), NewFileSource, NewStaticSource and the test-data
+// builder in package flagtest. A ruleset that fails validation is rejected
+// whole and the last good one keeps serving.
+//
+// Telemetry (summary counters, evaluation events for flags and rules with
+// trackEvents, Track events) goes to an EventSink: the remote source's
+// upload, or a user's exporter. Private attributes never leave the process
+// (package privacy). A Provider is safe for concurrent use; Shutdown stops
+// every goroutine it started.
+package provider
