@@ -25,7 +25,8 @@ type tokenSource struct {
 	now        func() time.Time
 
 	tok    *oauth2.Token
-	issued time.Time
+	issued time.Time // by now
+	expiry time.Time // by now; zero when the token does not expire
 }
 
 // token returns a valid access token, fetching one when needed. fresh is
@@ -53,18 +54,23 @@ func (ts *tokenSource) token(ctx context.Context) (access string, fresh bool, er
 	if tok.AccessToken == "" {
 		return "", false, errors.New("client: fetch token: the token endpoint returned no access_token")
 	}
-	ts.tok, ts.issued = tok, ts.now()
+	// oauth2 sets Expiry from the wall clock; keep the lifetime and place
+	// it on ts.now, the clock valid reads.
+	ts.tok, ts.issued, ts.expiry = tok, ts.now(), time.Time{}
+	if !tok.Expiry.IsZero() {
+		ts.expiry = ts.issued.Add(time.Until(tok.Expiry))
+	}
 	return tok.AccessToken, true, nil
 }
 
 // valid reports whether the cached token can still be used: it is
 // refreshed a fifth of its lifetime (at most 60 s) before it expires.
 func (ts *tokenSource) valid(now time.Time) bool {
-	if ts.tok.Expiry.IsZero() {
+	if ts.expiry.IsZero() {
 		return true
 	}
-	margin := min(ts.tok.Expiry.Sub(ts.issued)/5, time.Minute)
-	return now.Before(ts.tok.Expiry.Add(-margin))
+	margin := min(ts.expiry.Sub(ts.issued)/5, time.Minute)
+	return now.Before(ts.expiry.Add(-margin))
 }
 
 // invalidate drops the cached token if it is still access.

@@ -308,18 +308,22 @@ func TestTokenConcurrentFirstFetchIsSerialised(t *testing.T) {
 func TestTokenIsRefreshedBeforeExpiry(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
-	srv, _ := newServer(t, clienttest.Options{TokenTTL: 2 * time.Second})
+	// One fake clock for the service's token expiry and the client's cache.
+	var nowNanos atomic.Int64
+	nowNanos.Store(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC).UnixNano())
+	now := func() time.Time { return time.Unix(0, nowNanos.Load()) }
+	srv, _ := newServer(t, clienttest.Options{TokenTTL: 2 * time.Second, Now: now})
 	c := newClient(t, srv)
+	client.SetClock(c, now)
 
 	_, err := c.FetchRuleset(ctx, "")
 	require.NoError(t, err)
-	issued := time.Now()
 	_, err = c.FetchRuleset(ctx, "")
 	require.NoError(t, err)
 	require.Equal(t, 1, count(srv, clienttest.EndpointToken), "a token far from expiry is reused")
 
 	// Past the refresh point (1.6 s) but before the service's expiry (2 s).
-	time.Sleep(time.Until(issued.Add(1750 * time.Millisecond)))
+	nowNanos.Add(int64(1750 * time.Millisecond))
 	_, err = c.FetchRuleset(ctx, "")
 	require.NoError(t, err)
 
