@@ -45,6 +45,7 @@ func New(cfg Config) (*Client, error) {
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   10 * time.Second,
 		ExpectContinueTimeout: time.Second,
+		DialContext:           cfg.DialContext,
 	}
 	c := &Client{
 		cfg:  cfg,
@@ -90,6 +91,14 @@ func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r.Header.Set("X-SDK-Language", "go")
 	r.Header.Set("X-SDK-Version", version.Version)
 	return t.base.RoundTrip(r)
+}
+
+// CloseIdleConnections passes the call on to the base transport, which
+// http.Client.CloseIdleConnections could not reach through a wrapper.
+func (t *headerTransport) CloseIdleConnections() {
+	if c, ok := t.base.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 func requestID(h http.Header) string {
@@ -282,3 +291,9 @@ func (c *Client) PostEvents(ctx context.Context, body []byte, idempotencyKey str
 	drain(resp)
 	return nil
 }
+
+// CloseIdleConnections closes the idle keep-alive connections of the
+// transport the client owns, so none of net/http's goroutines outlives the
+// code that used the client. Requests in flight are not affected; the
+// client stays usable.
+func (c *Client) CloseIdleConnections() { c.http.CloseIdleConnections() }

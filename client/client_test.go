@@ -201,8 +201,6 @@ var authModes = []struct {
 	{"api key", withAPIKey},
 }
 
-func etagID(etag string) string { return strings.Trim(etag, `"`) }
-
 func TestEveryRequestCarriesTenantAndSDKHeaders(t *testing.T) {
 	t.Parallel()
 	for _, auth := range authModes {
@@ -1042,14 +1040,14 @@ func TestStreamEvents(t *testing.T) {
 
 	first := nextEvent(t, events)
 	assert.Equal(t, "ruleset", first.Type)
-	assert.Equal(t, etagID(clienttest.ETag(doc)), first.ID)
+	assert.Equal(t, "v1", first.ID, "the event ID is the version, not the ETag")
 	assert.Equal(t, doc, first.Data, "a multi-line document arrives whole")
 
 	doc2 := clienttest.BooleanRuleset(tenant, env, "v2", map[string]bool{"dark-mode": false, "beta": true})
-	etag2 := srv.SetRuleset(tenant, env, doc2)
+	srv.SetRuleset(tenant, env, doc2)
 	pushed := nextEvent(t, events)
 	assert.Equal(t, "ruleset", pushed.Type)
-	assert.Equal(t, etagID(etag2), pushed.ID)
+	assert.Equal(t, "v2", pushed.ID)
 	assert.Equal(t, doc2, pushed.Data)
 
 	srv.Invalidate(tenant, env)
@@ -1075,24 +1073,24 @@ func TestStreamLastEventID(t *testing.T) {
 	ctx := testContext(t)
 	srv, doc := newServer(t, clienttest.Options{})
 	c := newClient(t, srv)
-	id := etagID(clienttest.ETag(doc))
+	_ = doc // version "v1"
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	events, done := stream(sctx, c, id)
+	events, done := stream(sctx, c, "v1")
 	require.NoError(t, srv.WaitOpenStreams(ctx, 1))
 
 	// The service skips the current document for a client that has it.
 	doc2 := clienttest.BooleanRuleset(tenant, env, "v2", nil)
-	etag2 := srv.SetRuleset(tenant, env, doc2)
+	srv.SetRuleset(tenant, env, doc2)
 	ev := nextEvent(t, events)
-	assert.Equal(t, etagID(etag2), ev.ID, "the first event must be the push, not a resend of the known version")
+	assert.Equal(t, "v2", ev.ID, "the first event must be the push, not a resend of the known version")
 	assert.Equal(t, doc2, ev.Data)
 	cancel()
 	require.ErrorIs(t, streamResult(t, done, 2*time.Second), context.Canceled)
 
 	reqs := requestsTo(srv, clienttest.EndpointStream)
 	require.Len(t, reqs, 1)
-	assert.Equal(t, id, reqs[0].Header.Get("Last-Event-ID"))
+	assert.Equal(t, "v1", reqs[0].Header.Get("Last-Event-ID"))
 }
 
 func TestStreamHandlerErrorEndsTheStream(t *testing.T) {

@@ -94,6 +94,11 @@ type Config struct {
 	// RootCAs verifies the service's certificate; nil means the system
 	// pool. Certificates are always verified and TLS 1.2 is the minimum.
 	RootCAs *x509.CertPool `json:"-"`
+	// DialContext, when set, opens the network connections to the service
+	// and its token endpoint instead of a net.Dialer: a sidecar's Unix
+	// socket, a custom resolver, or clienttest's in-memory network. TLS is
+	// still negotiated over what it returns, with the rules above.
+	DialContext func(ctx context.Context, network, addr string) (net.Conn, error) `json:"-"`
 	// MaxRulesetBytes bounds a ruleset body; zero means 16 MiB.
 	MaxRulesetBytes int64
 	// RequestTimeout bounds each request except streams; zero means 30 s.

@@ -2,7 +2,8 @@
 // service (SPEC section 3), for integration tests of the client and the
 // provider, ours and our users'.
 //
-// New starts an [httptest.Server] on the loopback interface that speaks the
+// New starts an [httptest.Server] on the loopback interface (or, with
+// Options.InMemory, on in-memory connections for testing/synctest) that speaks the
 // v1 protocol: an OAuth2 client-credentials token endpoint, per-tenant and
 // per-environment rulesets with ETags, the server-sent-events ruleset
 // stream, and event upload with idempotency keys. The test registers
@@ -78,10 +79,12 @@
 //
 // Rulesets. Documents are served byte for byte and never parsed or
 // validated, so a test can serve an invalid one. The ETag is a quoted hash
-// of the bytes. SPEC says the stream's event ID is the ruleset version;
-// this double uses the ETag without its quotes, so the ID changes whenever
-// the content does and a client can resume with Last-Event-ID or fetch
-// conditionally with the same value. If-None-Match accepts a list, weak
+// of the bytes. The stream's event ID is the document's "version" (a
+// hash when it has none), so an ETag and an event ID are different
+// strings, as with a service whose ETags are content hashes; a client
+// that confuses the two sees full answers where 304s were due and
+// resumes with the wrong ID. Options.StreamIDs = StreamIDETag makes the
+// ID the ETag's hash instead. If-None-Match accepts a list, weak
 // tags (W/"...") and "*". SetRuleset pushes a ruleset event even when the
 // document is unchanged.
 //

@@ -16,10 +16,27 @@ type rulesetKey struct{ tenant, env string }
 type ruleset struct {
 	doc  []byte
 	etag string // quoted
+	id   string // stream event ID
 }
 
-// id is the stream event ID: the ETag without quotes.
-func (rs *ruleset) id() string { return strings.Trim(rs.etag, `"`) }
+func (s *Server) newRuleset(doc []byte) *ruleset {
+	return &ruleset{doc: doc, etag: ETag(doc), id: s.eventID(doc)}
+}
+
+// eventID is the stream event ID of doc under Options.StreamIDs.
+func (s *Server) eventID(doc []byte) string {
+	hash := strings.Trim(ETag(doc), `"`)
+	if s.opts.StreamIDs == StreamIDETag {
+		return hash
+	}
+	var v struct {
+		Version string `json:"version"`
+	}
+	if json.Unmarshal(doc, &v) != nil || v.Version == "" {
+		return hash
+	}
+	return v.Version
+}
 
 // ETag returns the quoted ETag the server derives from doc, as SetRuleset
 // returns it.
@@ -34,8 +51,8 @@ func ETag(doc []byte) string {
 // quoted ETag now served. doc is copied and served byte for byte, never
 // parsed or validated.
 func (s *Server) SetRuleset(tenant, env string, doc []byte) (etag string) {
-	rs := &ruleset{doc: bytes.Clone(doc), etag: ETag(doc)}
-	ev := rulesetEvent(rs.id(), rs.doc)
+	rs := s.newRuleset(bytes.Clone(doc))
+	ev := rulesetEvent(rs.id, rs.doc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rulesets[rulesetKey{tenant, env}] = rs

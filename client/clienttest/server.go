@@ -46,7 +46,29 @@ type Options struct {
 	// Now is the clock for token expiry and Request.Time; nil means
 	// time.Now. It must be safe for concurrent use.
 	Now func() time.Time
+	// InMemory serves over in-memory connections instead of a loopback
+	// socket: clients reach it only through Server.Dial, given as
+	// client.Config.DialContext. Such a server works inside a
+	// testing/synctest bubble (create it inside the bubble), so polling,
+	// backoff and stale windows can be tested in virtual time.
+	InMemory bool
+	// StreamIDs chooses the stream's event IDs; the zero value,
+	// StreamIDVersion, sends the document's "version" as SPEC section 3
+	// says, so event IDs and ETags differ.
+	StreamIDs StreamIDMode
 }
+
+// StreamIDMode selects what a ruleset event's id is.
+type StreamIDMode int
+
+const (
+	// StreamIDVersion sends the document's top-level "version" (the ETag's
+	// hash when the document has none or cannot be read).
+	StreamIDVersion StreamIDMode = iota
+	// StreamIDETag sends the ETag without its quotes, as a service whose
+	// versions are content hashes would.
+	StreamIDETag
+)
 
 // Server is a running fake flag service. Create it with New and stop it
 // with Close. All its methods are safe for concurrent use.
@@ -57,6 +79,7 @@ type Server struct {
 
 	opts Options
 	ts   *httptest.Server
+	mem  *memListener // with Options.InMemory
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close: streams and delays end
@@ -111,7 +134,12 @@ func New(opts Options) *Server {
 		streams:   make(map[*stream]struct{}),
 		streamsCh: make(chan struct{}),
 	}
-	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	if opts.InMemory {
+		s.mem = newMemListener()
+		s.ts = &httptest.Server{Listener: s.mem, Config: &http.Server{Handler: http.HandlerFunc(s.serve)}}
+	} else {
+		s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+	}
 	// Handshake failures of clients that do not trust the test CA are
 	// what such tests expect; they need not fill the test output.
 	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)

@@ -717,7 +717,8 @@ func TestStream(t *testing.T) {
 	c := openStream(t, srv, "prod", auth...)
 	ev := c.event()
 	assert.Equal(t, "ruleset", ev.Type)
-	assert.Equal(t, strings.Trim(etag1, `"`), ev.ID)
+	assert.Equal(t, "1", ev.ID, "the event ID is the document's version")
+	assert.NotEqual(t, strings.Trim(etag1, `"`), ev.ID, "event IDs and ETags differ")
 	assert.Equal(t, strings.Split(string(v1), "\n"), ev.Data, "one data line per document line")
 	assert.Greater(t, len(ev.Data), 3)
 	assert.Equal(t, 1, srv.OpenStreams())
@@ -728,10 +729,10 @@ func TestStream(t *testing.T) {
 	assert.Equal(t, ":", l)
 
 	v2 := doc("acme", "prod", "2")
-	etag2 := srv.SetRuleset("acme", "prod", v2)
+	srv.SetRuleset("acme", "prod", v2)
 	ev = c.event()
 	assert.Equal(t, "ruleset", ev.Type)
-	assert.Equal(t, strings.Trim(etag2, `"`), ev.ID)
+	assert.Equal(t, "2", ev.ID)
 	assert.Equal(t, string(v2), strings.Join(ev.Data, "\n"))
 
 	srv.Invalidate("acme", "prod")
@@ -756,10 +757,10 @@ func TestStream(t *testing.T) {
 func TestStreamHeartbeats(t *testing.T) {
 	srv := newServer(t, clienttest.Options{HeartbeatInterval: 20 * time.Millisecond})
 	srv.AddAPIKey("k", "acme")
-	etag := srv.SetRuleset("acme", "prod", doc("acme", "prod", "1"))
+	srv.SetRuleset("acme", "prod", doc("acme", "prod", "1"))
 	start := time.Now()
 	// Resuming at the current version: no initial event, only heartbeats.
-	c := openStream(t, srv, "prod", "X-API-Key", "k", "X-Tenant-ID", "acme", "Last-Event-ID", strings.Trim(etag, `"`))
+	c := openStream(t, srv, "prod", "X-API-Key", "k", "X-Tenant-ID", "acme", "Last-Event-ID", "1")
 	for range 3 {
 		l, ok := c.line()
 		require.True(t, ok)
@@ -777,8 +778,12 @@ func TestStreamLastEventID(t *testing.T) {
 	etag := srv.SetRuleset("acme", "prod", v1)
 	auth := []string{"X-API-Key", "k", "X-Tenant-ID", "acme"}
 
+	// An ETag is not an event ID: the full document first.
+	c0 := openStream(t, srv, "prod", append(auth, "Last-Event-ID", strings.Trim(etag, `"`))...)
+	assert.Equal(t, "ruleset", c0.event().Type)
+
 	// Matching Last-Event-ID: the first event is the next push.
-	c := openStream(t, srv, "prod", append(auth, "Last-Event-ID", strings.Trim(etag, `"`))...)
+	c := openStream(t, srv, "prod", append(auth, "Last-Event-ID", "1")...)
 	srv.Invalidate("acme", "prod")
 	assert.Equal(t, "invalidate", c.event().Type)
 

@@ -117,9 +117,9 @@ func (s *Server) serveStream(w *responseWriter, r *http.Request, env string) {
 	switch {
 	case f != nil:
 		doc := f.payload()
-		st.queue = append(st.queue, rulesetEvent(strings.Trim(ETag(doc), `"`), doc))
-	case r.Header.Get("Last-Event-ID") != rs.id():
-		st.queue = append(st.queue, rulesetEvent(rs.id(), rs.doc))
+		st.queue = append(st.queue, rulesetEvent(s.eventID(doc), doc))
+	case r.Header.Get("Last-Event-ID") != rs.id:
+		st.queue = append(st.queue, rulesetEvent(rs.id, rs.doc))
 	}
 	s.streams[st] = struct{}{}
 	s.streamsChangedLocked()
