@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/switchyardhq/switchyard/internal/protocol"
 	"github.com/switchyardhq/switchyard/internal/version"
 )
 
@@ -101,11 +102,13 @@ func (t *headerTransport) CloseIdleConnections() {
 	}
 }
 
+// requestID returns the service's request ID, or "" when it sent none or
+// one that is not 1 to 256 bytes of visible ASCII.
 func requestID(h http.Header) string {
 	for _, k := range []string{"X-Request-ID", "X-Request-Id", "Request-Id", "X-Correlation-ID"} {
 		if v := h.Get(k); v != "" {
-			if len(v) > 128 {
-				v = v[:128]
+			if !protocol.ValidServiceString(v) {
+				return ""
 			}
 			return v
 		}
@@ -210,8 +213,12 @@ func drain(resp *http.Response) {
 type Ruleset struct {
 	// Data is the document; nil when NotModified.
 	Data []byte
-	// ETag identifies this version, for the next conditional fetch.
+	// ETag identifies this version, for the next conditional fetch. It is
+	// empty when the service sent none, or one that is not 1 to 256 bytes
+	// of visible ASCII (such a value is dropped rather than sent back).
 	ETag string
+	// InvalidETag reports that the service sent an ETag that was dropped.
+	InvalidETag bool
 	// NotModified reports a 304: the document is unchanged.
 	NotModified bool
 	// RequestID is the service's request ID, for logs.
@@ -258,7 +265,11 @@ func (c *Client) FetchRuleset(ctx context.Context, etag string) (*Ruleset, error
 	if int64(len(data)) > c.cfg.MaxRulesetBytes {
 		return nil, fmt.Errorf("%w: the body exceeds the %d-byte limit (Config.MaxRulesetBytes), request ID %s", ErrTooLarge, c.cfg.MaxRulesetBytes, requestID(resp.Header))
 	}
-	return &Ruleset{Data: data, ETag: resp.Header.Get("ETag"), RequestID: requestID(resp.Header)}, nil
+	rs := &Ruleset{Data: data, ETag: resp.Header.Get("ETag"), RequestID: requestID(resp.Header)}
+	if rs.ETag != "" && !protocol.ValidServiceString(rs.ETag) {
+		rs.ETag, rs.InvalidETag = "", true // unfit to send back as If-None-Match
+	}
+	return rs, nil
 }
 
 // PostEvents uploads one batch of telemetry events (a JSON body of at most

@@ -158,6 +158,9 @@ func stream(ctx context.Context, c *client.Client, lastEventID string) (<-chan c
 	done := make(chan error, 1)
 	go func() {
 		done <- c.Stream(ctx, lastEventID, func(ev client.StreamEvent) error {
+			if ev.Type == client.StreamOpened {
+				return nil // TestStreamOpenedComesFirst checks it
+			}
 			ev.Data = bytes.Clone(ev.Data)
 			select {
 			case events <- ev:
@@ -641,6 +644,9 @@ func TestTLS(t *testing.T) {
 			require.NoError(t, c.PostEvents(ctx, []byte(eventBatch), "batch-1"))
 			var got []byte
 			err = c.Stream(ctx, "", func(ev client.StreamEvent) error {
+				if ev.Type == client.StreamOpened {
+					return nil
+				}
 				got = bytes.Clone(ev.Data)
 				return errStop
 			})
@@ -1093,6 +1099,38 @@ func TestStreamLastEventID(t *testing.T) {
 	assert.Equal(t, "v1", reqs[0].Header.Get("Last-Event-ID"))
 }
 
+func TestStreamOpenedComesFirst(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv, _ := newServer(t, clienttest.Options{})
+	c := newClient(t, srv)
+	var got []client.StreamEvent
+	err := c.Stream(ctx, "v1", func(ev client.StreamEvent) error { // resumes: the service sends nothing
+		got = append(got, ev)
+		return errStop
+	})
+	require.ErrorIs(t, err, errStop)
+	require.Len(t, got, 1)
+	assert.Equal(t, client.StreamEvent{Type: client.StreamOpened}, got[0], "the open is reported before any event arrives")
+}
+
+func TestStreamDropsInvalidEventIDs(t *testing.T) {
+	t.Parallel()
+	ctx := testContext(t)
+	srv, _ := newServer(t, clienttest.Options{})
+	bad := clienttest.BooleanRuleset(tenant, env, "2\u0001", nil) // version "2\x01" becomes the event id
+	srv.SetRuleset(tenant, env, bad)
+	c := newClient(t, srv)
+	sctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events, done := stream(sctx, c, "")
+	ev := nextEvent(t, events)
+	assert.Equal(t, "ruleset", ev.Type)
+	assert.Empty(t, ev.ID, "an id with a control character is dropped")
+	cancel()
+	require.ErrorIs(t, streamResult(t, done, 2*time.Second), context.Canceled)
+}
+
 func TestStreamHandlerErrorEndsTheStream(t *testing.T) {
 	t.Parallel()
 	ctx := testContext(t)
@@ -1296,7 +1334,10 @@ func TestStreamErrors(t *testing.T) {
 		srv, _ := newServer(t, clienttest.Options{})
 		srv.Fail(clienttest.Fault{Endpoint: clienttest.EndpointStream, Oversize: 4096, Count: 1})
 		c := newClient(t, srv, func(cfg *client.Config) { cfg.MaxRulesetBytes = 1024 })
-		err := c.Stream(ctx, "", func(client.StreamEvent) error {
+		err := c.Stream(ctx, "", func(ev client.StreamEvent) error {
+			if ev.Type == client.StreamOpened {
+				return nil
+			}
 			t.Error("no event expected")
 			return nil
 		})

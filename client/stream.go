@@ -9,19 +9,29 @@ import (
 	"sync"
 	"time"
 
+	"github.com/switchyardhq/switchyard/internal/protocol"
 	"github.com/switchyardhq/switchyard/internal/sse"
 )
 
 // StreamEvent is one event of the ruleset stream.
 type StreamEvent struct {
-	// Type is "ruleset" (Data holds the full document) or "invalidate"
-	// (refetch with FetchRuleset); other types may be added by the service
-	// and should be ignored.
+	// Type is "ruleset" (Data holds the full document), "invalidate"
+	// (refetch with FetchRuleset), or StreamOpened; other types may be
+	// added by the service and should be ignored.
 	Type string
-	// ID is the event ID (the ruleset version), to resume with.
-	ID   string
-	Data []byte
+	// ID is the event ID (the ruleset version), to resume with. It is
+	// empty when the service sent none, or sent one that is not 1 to 256
+	// bytes of visible ASCII (such an ID is dropped, never resent).
+	ID string
+	// InvalidID reports that the service sent an id that was dropped.
+	InvalidID bool
+	Data      []byte
 }
+
+// StreamOpened is the Type of the first event Stream delivers: the service
+// accepted the stream (HTTP 200), before it sent anything. Events the
+// service sends never have an empty type.
+const StreamOpened = ""
 
 // Errors that end a stream.
 var (
@@ -68,6 +78,9 @@ func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(Str
 	}
 	defer resp.Body.Close()
 	watchdog.Reset(idle)
+	if err := handle(StreamEvent{Type: StreamOpened}); err != nil {
+		return err
+	}
 
 	body := &activityReader{r: resp.Body, touch: func() { watchdog.Reset(idle) }}
 	reader := sse.NewReader(body, int(c.cfg.MaxRulesetBytes))
@@ -87,7 +100,11 @@ func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(Str
 			}
 			return streamErr(ctx, fmt.Errorf("client: ruleset stream: %w", err))
 		}
-		if err := handle(StreamEvent{Type: ev.Type, ID: ev.ID, Data: ev.Data}); err != nil {
+		out := StreamEvent{Type: ev.Type, ID: ev.ID, Data: ev.Data}
+		if out.ID != "" && !protocol.ValidServiceString(out.ID) {
+			out.ID, out.InvalidID = "", true
+		}
+		if err := handle(out); err != nil {
 			return err
 		}
 	}

@@ -32,7 +32,8 @@ func (s *RemoteSource) cachePath() string {
 
 // writeCache stores a validated document atomically with mode 0600.
 // Failures are logged: the cache is an optimisation.
-func (s *RemoteSource) writeCache(data []byte, etag string) {
+func (r *remoteRun) writeCache(data []byte, etag string) {
+	s := r.s
 	if s.cfg.CacheDir == "" {
 		return
 	}
@@ -45,7 +46,7 @@ func (s *RemoteSource) writeCache(data []byte, etag string) {
 		err = writeAtomic(s.cachePath(), out)
 	}
 	if err != nil {
-		s.logger.Warn("switchyard: could not write the ruleset cache", "error", err)
+		r.log.Warn("switchyard: could not write the ruleset cache", "error", err)
 	}
 }
 
@@ -110,22 +111,22 @@ func (r *remoteRun) startFromCacheOrBootstrap() {
 		ev, _, err := s.readCache()
 		switch {
 		case err == nil:
-			s.logger.Info("switchyard: serving the cached ruleset until the service answers", "rulesetVersion", ev.Version())
+			r.log.Info("switchyard: serving the cached ruleset until the service answers", "rulesetVersion", ev.Version())
 			r.deliverLocal(ev)
 			return
 		case !errors.Is(err, os.ErrNotExist):
-			s.logger.Warn("switchyard: ignoring the ruleset cache", "error", err)
+			r.log.Warn("switchyard: ignoring the ruleset cache", "error", err)
 		}
 	}
 	if s.bootstrap != nil {
-		s.logger.Info("switchyard: serving the bootstrap ruleset until the service answers", "rulesetVersion", s.bootstrap.Version())
+		r.log.Info("switchyard: serving the bootstrap ruleset until the service answers", "rulesetVersion", s.bootstrap.Version())
 		r.deliverLocal(s.bootstrap)
 	}
 }
 
 func (r *remoteRun) deliverLocal(ev *evaluator.Evaluator) {
 	r.mu.Lock()
-	r.served = true
+	r.served, r.version = true, ev.Version()
 	r.mu.Unlock()
 	r.sink.Update(ev)
 }

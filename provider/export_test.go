@@ -1,12 +1,8 @@
 package provider
 
-import "time"
-
-// SetRemoteTiming shortens a RemoteSource's waits for tests, bypassing the
-// 5 s polling minimum that protects the service in production.
-func SetRemoteTiming(s *RemoteSource, poll, stale, backoffBase, backoffMax time.Duration) {
-	s.timing.poll = poll
-	s.timing.stale = stale
-	s.timing.backoffBase = backoffBase
-	s.timing.backoffMax = backoffMax
+// FixRemoteRandom makes a RemoteSource's jitter deterministic: every draw
+// in [0, 1) returns f, so backoff delays are half their ceiling, polls come
+// exactly one interval apart and the first poll offset is f intervals.
+func FixRemoteRandom(s *RemoteSource, f float64) {
+	s.timing.rand = func() float64 { return f }
 }

@@ -49,7 +49,6 @@ func TestPrivateValuesNeverLeaveTheProcess(t *testing.T) {
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	src, err := provider.NewRemoteSource(provider.RemoteConfig{
 		Client: client.Config{BaseURL: srv.URL, TenantID: "acme", Environment: "production", ClientID: "svc", ClientSecret: clientSecret},
-		Logger: logger,
 	})
 	require.NoError(t, err)
 	p, err := provider.New(provider.Config{Source: src, Logger: logger, Telemetry: provider.TelemetryConfig{

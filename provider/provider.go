@@ -69,9 +69,10 @@ type Provider struct {
 	running      bool
 	cancel       context.CancelFunc
 	done         chan struct{} // closed when the source's Run returns
-	first        chan struct{} // closed at the first ruleset or a fatal error
+	first        chan struct{} // closed at the first ruleset, a fatal error or FailInit
 	firstDone    bool
-	initReturned bool // Init gave up waiting: later recovery emits READY itself
+	initErr      error // from FailInit: Init returns it at once
+	initReturned bool  // Init gave up waiting: later recovery emits READY itself
 	state        openfeature.State
 	fatalErr     error
 	lastErr      error
@@ -117,6 +118,17 @@ func (p *Provider) EventChannel() <-chan openfeature.Event { return p.events }
 
 // Ruleset returns the ruleset being served, or nil before the first one.
 func (p *Provider) Ruleset() *evaluator.Evaluator { return p.current.Load() }
+
+// LastError returns the failure its source reported last, or nil when the
+// last refresh succeeded. It is how an application learns why Init failed:
+// OpenFeature's SetProviderWithContextAndWait returns only the context's
+// error when its deadline passes first, and event handlers receive no
+// error code for it.
+func (p *Provider) LastError() error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.lastErr
+}
 
 // State returns the provider's own view of its state.
 func (p *Provider) State() openfeature.State {
@@ -174,6 +186,9 @@ func (p *Provider) InitWithContext(ctx context.Context, _ openfeature.Evaluation
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.initReturned = true
+	if p.initErr != nil && p.current.Load() == nil {
+		return fmt.Errorf("provider: no ruleset: %w; still trying in the background", p.initErr)
+	}
 	if p.fatalErr != nil {
 		p.stopLocked()
 		return &openfeature.ProviderInitError{ErrorCode: openfeature.ProviderFatalCode, Message: p.fatalErr.Error()}
@@ -192,6 +207,7 @@ func (p *Provider) start() {
 	p.firstDone = false
 	p.initReturned = false
 	p.fatalErr = nil
+	p.initErr = nil
 	p.lastErr = nil
 	p.state = openfeature.NotReadyState
 	if p.telemetry != nil {
@@ -308,11 +324,15 @@ func (s *sink) Update(ev *evaluator.Evaluator) {
 	}
 	old := p.current.Swap(ev)
 	p.lastErr = nil
-	if !p.firstDone {
+	p.logger.Info("switchyard: serving a new ruleset", append(rulesetAttrs(ev), "flags", len(ev.Keys()), "source", sourceName(p.source))...)
+	if !p.firstDone || p.initErr != nil {
+		first := !p.firstDone
 		p.firstDone = true
+		p.initErr = nil
 		p.state = openfeature.ReadyState
-		close(p.first)
-		p.logger.Debug("switchyard: first ruleset loaded", append(rulesetAttrs(ev), "flags", len(ev.Keys()))...)
+		if first {
+			close(p.first)
+		}
 		if p.initReturned {
 			p.emit(openfeature.ProviderReady, openfeature.ProviderEventDetails{Message: "first ruleset loaded after init gave up waiting"})
 		}
@@ -380,6 +400,27 @@ func (s *sink) Error(err error) {
 	p.emit(openfeature.ProviderError, openfeature.ProviderEventDetails{Message: errString(err), ErrorCode: openfeature.GeneralCode})
 }
 
+func (s *sink) FailInit(err error) {
+	if !s.lock() {
+		return
+	}
+	p := s.p
+	if p.firstDone || p.initReturned {
+		p.mu.Unlock()
+		s.Error(err)
+		return
+	}
+	defer p.mu.Unlock()
+	p.lastErr = err
+	p.initErr = err
+	p.firstDone = true
+	p.state = openfeature.ErrorState
+	p.logger.Error("switchyard: ruleset source cannot start; still trying in the background", "error", errString(err))
+	close(p.first) // Init returns the error
+}
+
+func (s *sink) Logger() *slog.Logger { return s.p.logger }
+
 func (s *sink) Fatal(err error) {
 	if !s.lock() {
 		return
@@ -399,6 +440,19 @@ func (s *sink) Fatal(err error) {
 		return
 	}
 	p.emit(openfeature.ProviderError, openfeature.ProviderEventDetails{Message: errString(err), ErrorCode: openfeature.ProviderFatalCode})
+}
+
+// sourceName names a source kind for logs.
+func sourceName(src Source) string {
+	switch src.(type) {
+	case *RemoteSource:
+		return "remote"
+	case *FileSource:
+		return "file"
+	case *StaticSource:
+		return "static"
+	}
+	return fmt.Sprintf("%T", src)
 }
 
 func errString(err error) string {

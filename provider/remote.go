@@ -9,23 +9,29 @@ import (
 	"net/http"
 	"os"
 	"regexp"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/switchyardhq/switchyard/client"
 	"github.com/switchyardhq/switchyard/evaluator"
 	"github.com/switchyardhq/switchyard/internal/backoff"
+	"github.com/switchyardhq/switchyard/internal/protocol"
 )
 
-// Defaults of the remote source (SPEC section 3).
+// Defaults of the remote source.
 const (
 	DefaultPollInterval = 30 * time.Second
 	MinPollInterval     = 5 * time.Second
+	// StreamHealthyAfter is how long a stream connection must stay open
+	// before its reconnection backoff starts again from the first step, so
+	// a proxy that cuts every stream after its first event still sees
+	// reconnections slow down to about one a minute.
+	StreamHealthyAfter = 30 * time.Second
 )
 
 // RemoteConfig configures a RemoteSource. Client is required; every other
-// zero value is a default.
+// zero value is a default. The source logs through the provider's
+// Config.Logger.
 type RemoteConfig struct {
 	// Client configures the connection to the flag service.
 	Client client.Config
@@ -36,7 +42,8 @@ type RemoteConfig struct {
 	DisableStreaming bool
 	// StaleAfter is how long without a successful refresh (a fetch, a 304,
 	// or a connected stream) makes the provider STALE; zero means three
-	// poll intervals (90 s by default).
+	// poll intervals (90 s by default). A timer of its own watches it, so
+	// STALE comes on time whatever request or wait is in progress.
 	StaleAfter time.Duration
 	// Bootstrap is a ruleset document served when nothing better is
 	// available, so Init succeeds while the service is unreachable.
@@ -47,23 +54,28 @@ type RemoteConfig struct {
 	// are written atomically with mode 0600, checked against a SHA-256, and
 	// never served to another tenant or environment.
 	CacheDir string
-	// Logger receives the source's logs; nil means slog.Default().
-	Logger *slog.Logger
 }
 
 // RemoteSource keeps a ruleset fresh from the flag service: an initial
 // fetch, then the server-sent-events stream with ETag polling as the
 // fallback, exponential backoff with full jitter, Retry-After, and an
 // optional bootstrap ruleset and disk cache.
+//
+// Rulesets reach the provider in order through one writer: a document is
+// applied only if the request or stream event that produced it began after
+// the one that produced the document being served, and a poll still in
+// flight when a stream event is applied is cancelled. The two validators
+// are kept apart: If-None-Match carries the ETag of the GET whose document
+// is served (none after a stream document), and Last-Event-ID the id of
+// the last applied stream event, or after a GET the document's version.
 type RemoteSource struct {
 	cfg       RemoteConfig
 	client    *client.Client
 	bootstrap *evaluator.Evaluator
-	logger    *slog.Logger
 	timing    timing
 }
 
-// timing holds the durations the source waits; tests shorten them.
+// timing holds the durations the source waits.
 type timing struct {
 	poll         time.Duration
 	stale        time.Duration
@@ -71,6 +83,7 @@ type timing struct {
 	backoffMax   time.Duration
 	pollJitter   float64 // ±fraction
 	streamEnable bool
+	rand         func() float64 // in [0, 1): jitter and offsets; tests fix it
 }
 
 // NewRemoteSource checks cfg, builds the client and reads the bootstrap
@@ -86,16 +99,15 @@ func NewRemoteSource(cfg RemoteConfig) (*RemoteSource, error) {
 	if cfg.PollInterval < MinPollInterval {
 		return nil, fmt.Errorf("provider: RemoteConfig.PollInterval %v is below the minimum of %v", cfg.PollInterval, MinPollInterval)
 	}
+	if cfg.StaleAfter < 0 {
+		return nil, fmt.Errorf("provider: RemoteConfig.StaleAfter is %v: use a positive duration, or 0 for three poll intervals", cfg.StaleAfter)
+	}
 	// A window shorter than one poll (plus its jitter) would report STALE
 	// between two healthy polls.
 	if minStale := cfg.PollInterval + cfg.PollInterval/10; cfg.StaleAfter != 0 && cfg.StaleAfter < minStale {
 		return nil, fmt.Errorf("provider: RemoteConfig.StaleAfter is %v: use at least %v (the poll interval plus its jitter), or 0 for three poll intervals", cfg.StaleAfter, minStale)
 	}
-	s := &RemoteSource{cfg: cfg, client: c, logger: cfg.Logger}
-	if s.logger == nil {
-		s.logger = slog.Default()
-	}
-	s.logger = s.logger.With("tenant", c.TenantID(), "environment", c.Environment())
+	s := &RemoteSource{cfg: cfg, client: c}
 	if cfg.Bootstrap != nil && cfg.BootstrapFile != "" {
 		return nil, errors.New("provider: RemoteConfig sets both Bootstrap and BootstrapFile: choose one")
 	}
@@ -127,6 +139,7 @@ func NewRemoteSource(cfg RemoteConfig) (*RemoteSource, error) {
 		backoffMax:   time.Minute,
 		pollJitter:   0.1,
 		streamEnable: !cfg.DisableStreaming,
+		rand:         rand.Float64,
 	}
 	if s.timing.stale == 0 {
 		s.timing.stale = 3 * cfg.PollInterval
@@ -157,157 +170,259 @@ func (s *RemoteSource) checkOwner(ev *evaluator.Evaluator, fromService bool) err
 
 // remoteRun is the state of one Run.
 type remoteRun struct {
-	s    *RemoteSource
-	sink Sink
+	s       *RemoteSource
+	sink    Sink
+	log     *slog.Logger
+	refetch chan struct{} // capacity 1: invalidate events coalesce into one GET
+
+	// writeMu makes apply the one writer: checking a document's sequence
+	// number, handing it to the sink and caching it happen in order.
+	writeMu sync.Mutex
 
 	mu          sync.Mutex
-	served      bool      // a ruleset has been delivered in this run
-	etag        string    // of the ruleset being served, from the service
-	version     string    // stream event ID to resume from
-	lastSuccess time.Time // last successful refresh (fetch, 304 or stream)
+	seq         uint64 // last sequence number handed to a request or stream event
+	servedSeq   uint64 // of what produced the served document; 0 for local ones
+	served      bool   // a ruleset (local or remote) is being served
+	fromService bool   // the service has delivered a ruleset in this run
+	version     string // of the served ruleset, for logs
+	etag        string // If-None-Match: of the GET whose document is served
+	lastEventID string // Last-Event-ID: of the last applied stream event, or the GET document's version
+	lastSuccess time.Time
 	streamUp    bool
 	stale       bool
-	reported    error // the failure last reported with Error, to avoid repeats
+	reported    error              // the failure last reported with Error, to avoid repeats
+	inflight    context.CancelFunc // cancels the GET in flight
+	inflightSeq uint64
+	warnedETag  bool // an invalid ETag was logged in this run
+	warnedID    bool // an invalid event id was logged in this run
 }
+
+// warnOnce logs msg at Warn the first time *flag is false in this run.
+func (r *remoteRun) warnOnce(flag *bool, msg string, args ...any) {
+	r.mu.Lock()
+	first := !*flag
+	*flag = true
+	r.mu.Unlock()
+	if first {
+		r.log.Warn(msg, args...)
+	}
+}
+
+// origin says where a document came from.
+type origin struct {
+	seq       uint64
+	stream    bool
+	etag      string // of a GET
+	id        string // of a stream event
+	requestID string
+}
+
+// errSuperseded marks a document that arrived after a newer one was served.
+var errSuperseded = errors.New("a newer ruleset is already served")
 
 // Run delivers the bootstrap or cached ruleset at once if there is one,
 // then keeps the ruleset fresh from the service until ctx ends.
 func (s *RemoteSource) Run(ctx context.Context, sink Sink) error {
-	r := &remoteRun{s: s, sink: sink, lastSuccess: time.Now()}
+	if s == nil || s.client == nil {
+		return errors.New("provider: RemoteSource is not initialised: create it with NewRemoteSource")
+	}
+	r := &remoteRun{
+		s:           s,
+		sink:        sink,
+		log:         sink.Logger().With("tenant", s.client.TenantID(), "environment", s.client.Environment()),
+		refetch:     make(chan struct{}, 1),
+		lastSuccess: time.Now(),
+	}
 	r.startFromCacheOrBootstrap()
 
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer func() {
+		cancel()
+		wg.Wait()
+		// Connections kept alive for the next request would outlive the
+		// run, each with two net/http goroutines.
+		s.client.CloseIdleConnections()
+	}()
+	wg.Go(func() { r.watchStale(ctx) })
+	r.pollLoop(ctx, &wg)
+	return nil
+}
 
-	// One loop fetches: first until a ruleset arrives (backing off on
-	// failures), then on the polling schedule whenever the stream is down
-	// or disabled. A per-instance offset spreads instances apart.
-	b := backoff.Backoff{Base: s.timing.backoffBase, Max: s.timing.backoffMax}
-	started := false // the first ruleset arrived and the schedule began
-	var next time.Duration
+// pollLoop fetches with GET: first until a ruleset arrives (backing off on
+// failures), then on the polling schedule while the stream is down or
+// disabled, after each invalidate event, and to retry a failed GET. It
+// starts the stream after the first successful fetch. It returns when ctx
+// ends or a fatal error leaves nothing to serve.
+func (r *remoteRun) pollLoop(ctx context.Context, wg *sync.WaitGroup) {
+	t := r.s.timing
+	b := backoff.Backoff{Base: t.backoffBase, Max: t.backoffMax, Rand: t.rand}
+	var (
+		notBefore     time.Time // no GET before this: backoff or Retry-After
+		retry         bool      // the last GET failed: retry it even while streaming
+		streamStarted bool
+	)
+	timer := time.NewTimer(0)
+	defer timer.Stop()
 	for {
-		if !sleep(ctx, next) {
-			return nil
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+			if !retry && r.isStreaming() {
+				timer.Reset(r.jittered())
+				continue
+			}
+		case <-r.refetch:
+			timer.Stop()
 		}
-		if r.isStreaming() {
-			next = r.jittered()
-			r.checkStale()
+		if d := time.Until(notBefore); d > 0 && !sleep(ctx, d) {
+			return
+		}
+		// This GET answers every invalidate that came before it; one that
+		// comes during it asks for another.
+		select {
+		case <-r.refetch:
+		default:
+		}
+		res := r.poll(ctx)
+		switch res.outcome {
+		case pollStopped:
+			return
+		case pollFailed:
+			retry = true
+			wait := b.Next()
+			if res.wait > 0 {
+				wait = max(wait, res.wait)
+			}
+			if res.atMax {
+				wait = t.backoffMax
+			}
+			wait = max(wait, time.Millisecond)
+			notBefore = time.Now().Add(wait)
+			timer.Reset(wait)
 			continue
 		}
-		wait, fatal := r.poll(ctx, &b)
-		if fatal {
-			return nil
-		}
-		switch {
-		case wait > 0: // backing off after a failure
-			next = wait
-		case !started && r.hasFreshRuleset():
-			started = true
-			next = time.Duration(rand.Float64() * float64(s.timing.poll))
-			if s.timing.streamEnable {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					r.streamLoop(ctx)
-				}()
+		retry = false
+		b.Reset()
+		notBefore = time.Time{}
+		if !streamStarted && r.hasServiceRuleset() {
+			streamStarted = true
+			// A per-instance offset spreads a fleet's polls apart.
+			timer.Reset(time.Duration(t.rand() * float64(t.poll)))
+			if t.streamEnable {
+				wg.Go(func() { r.streamLoop(ctx) })
 			}
-		default:
-			next = r.jittered()
+			continue
 		}
-		r.checkStale()
+		timer.Reset(r.jittered())
 	}
 }
 
-func (r *remoteRun) hasFreshRuleset() bool {
+type pollOutcome int
+
+const (
+	pollOK         pollOutcome = iota // a document, a 304, or a result made moot by a newer one
+	pollFailed                        // retry after wait
+	pollStopped                       // ctx ended, or a fatal error
+	pollSuperseded                    // cancelled because a stream event was applied
+)
+
+type pollResult struct {
+	outcome pollOutcome
+	wait    time.Duration // at least this long before the next GET (Retry-After)
+	atMax   bool          // retry at the maximum backoff (401, 403, 404)
+}
+
+// poll fetches the ruleset once.
+func (r *remoteRun) poll(ctx context.Context) pollResult {
+	pctx, pcancel := context.WithCancel(ctx)
+	defer pcancel()
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.etag != ""
-}
-
-func (r *remoteRun) isStreaming() bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.streamUp
-}
-
-// jittered returns the poll interval ±10 %.
-func (r *remoteRun) jittered() time.Duration {
-	t := r.s.timing
-	f := 1 + t.pollJitter*(2*rand.Float64()-1)
-	return time.Duration(float64(t.poll) * f)
-}
-
-// sleep waits d or until ctx ends; it reports whether to go on.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
-// poll fetches the ruleset once. It returns how long to wait before the
-// next attempt (zero after a success: the caller's schedule applies) and
-// whether the run must end (a fatal error with nothing to serve).
-func (r *remoteRun) poll(ctx context.Context, b *backoff.Backoff) (wait time.Duration, fatal bool) {
-	r.mu.Lock()
-	etag := r.etag
+	r.seq++
+	seq, etag := r.seq, r.etag
+	r.inflight, r.inflightSeq = pcancel, seq
 	r.mu.Unlock()
-	rs, err := r.s.client.FetchRuleset(ctx, etag)
-	if err != nil {
-		if ctx.Err() != nil {
-			return 0, true
+	defer func() {
+		r.mu.Lock()
+		if r.inflightSeq == seq {
+			r.inflight = nil
 		}
-		return r.failed(err, b)
+		r.mu.Unlock()
+	}()
+
+	rs, err := r.s.client.FetchRuleset(pctx, etag)
+	if err != nil {
+		switch {
+		case ctx.Err() != nil:
+			return pollResult{outcome: pollStopped}
+		case pctx.Err() != nil:
+			r.log.Debug("switchyard: poll cancelled: a stream event brought a newer ruleset")
+			return pollResult{outcome: pollSuperseded}
+		}
+		return r.failed(err)
+	}
+	if rs.InvalidETag {
+		r.warnOnce(&r.warnedETag, "switchyard: the service sent an ETag that is not 1 to 256 bytes of visible ASCII; it was dropped, so the next fetch is unconditional", "requestId", rs.RequestID)
 	}
 	if rs.NotModified {
-		b.Reset()
-		r.succeeded(rs.RequestID)
-		r.sink.Healthy()
-		return 0, false
+		r.succeeded()
+		r.log.Debug("switchyard: ruleset unchanged", "requestId", rs.RequestID)
+		return pollResult{outcome: pollOK}
 	}
-	if err := r.apply(rs.Data, rs.ETag, "", rs.RequestID); err != nil {
-		return r.failed(err, b)
+	err = r.apply(rs.Data, origin{seq: seq, etag: rs.ETag, requestID: rs.RequestID})
+	switch {
+	case errors.Is(err, errSuperseded):
+		return pollResult{outcome: pollOK}
+	case err != nil:
+		return r.failed(err)
 	}
-	b.Reset()
-	return 0, false
+	return pollResult{outcome: pollOK}
 }
 
-// apply validates a document from the service and delivers it. The etag
-// comes from a fetch, the id from a stream event; either may be empty.
-func (r *remoteRun) apply(data []byte, etag, id, requestID string) error {
+// apply validates a document from the service and, unless a newer one is
+// already served, delivers it.
+func (r *remoteRun) apply(data []byte, o origin) error {
 	ev, err := evaluator.Load(data)
 	if err != nil {
-		return &rejectedError{requestID: requestID, err: err}
+		return &rejectedError{requestID: o.requestID, err: err}
 	}
 	if err := r.s.checkOwner(ev, true); err != nil {
-		return &rejectedError{requestID: requestID, err: err}
+		return &rejectedError{requestID: o.requestID, err: err}
 	}
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
 	r.mu.Lock()
-	if etag == "" && id != "" {
-		etag = `"` + id + `"`
+	if o.seq < r.servedSeq {
+		served := r.version
+		r.mu.Unlock()
+		r.log.Debug("switchyard: discarded a ruleset that a newer one overtook", "discardedVersion", ev.Version(), "rulesetVersion", served)
+		return errSuperseded
 	}
-	if id == "" {
-		// The stream's event ID is the ETag's opaque value: W/"v1" → v1.
-		id = strings.Trim(strings.TrimPrefix(etag, "W/"), `"`)
+	r.servedSeq = o.seq
+	if o.stream {
+		r.etag, r.lastEventID = "", o.id
+		if r.inflight != nil && r.inflightSeq < o.seq {
+			r.inflight() // its answer could only be older
+		}
+	} else {
+		r.etag, r.lastEventID = o.etag, ""
+		if protocol.ValidServiceString(ev.Version()) {
+			r.lastEventID = ev.Version()
+		}
 	}
-	r.etag, r.version = etag, id
-	r.served = true
+	r.served, r.fromService, r.version = true, true, ev.Version()
 	r.reported = nil
 	r.lastSuccess = time.Now()
 	r.stale = false
 	r.mu.Unlock()
-	r.s.logger.Debug("switchyard: ruleset received", "rulesetVersion", ev.Version(), "requestId", requestID)
-	r.sink.Update(ev)
-	r.s.writeCache(data, etag)
+	via := "poll"
+	if o.stream {
+		via = "stream"
+	}
+	r.log.Debug("switchyard: ruleset received", "rulesetVersion", ev.Version(), "via", via, "requestId", o.requestID)
+	r.sink.Update(ev) // ends STALE and ERROR
+	r.writeCache(data, o.etag)
 	return nil
 }
 
@@ -326,64 +441,80 @@ func (e *rejectedError) Error() string {
 }
 func (e *rejectedError) Unwrap() error { return e.err }
 
-func (r *remoteRun) succeeded(requestID string) {
+// succeeded records a refresh that brought nothing new (a 304).
+func (r *remoteRun) succeeded() {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.lastSuccess = time.Now()
 	r.stale = false
 	r.reported = nil
-	_ = requestID
+	r.mu.Unlock()
+	r.sink.Healthy()
 }
 
-// failed classifies a failure, reports it, and returns the backoff delay.
-func (r *remoteRun) failed(err error, b *backoff.Backoff) (time.Duration, bool) {
+// failed classifies a failed GET and reports it.
+func (r *remoteRun) failed(err error) pollResult {
 	r.mu.Lock()
-	served := r.served
+	served, version := r.served, r.version
 	r.mu.Unlock()
-
-	var se *client.StatusError
-	isStatus := errors.As(err, &se)
+	log := r.log.With("rulesetVersion", version)
 	var rejected *rejectedError
 	switch {
 	case errors.Is(err, client.ErrInvalidCredentials):
 		if !served {
-			r.s.logger.Error("switchyard: invalid credentials and no ruleset to serve", "error", err)
 			r.sink.Fatal(err)
-			return 0, true
+			return pollResult{outcome: pollStopped}
 		}
 		r.report(err)
-		return r.s.timing.backoffMax, false
+		return pollResult{outcome: pollFailed, atMax: true}
 	case errors.Is(err, client.ErrForbidden), errors.Is(err, client.ErrNotFound):
-		r.report(err)
-		return r.s.timing.backoffMax, false
+		if !served {
+			r.sink.FailInit(err)
+		} else {
+			r.report(err)
+		}
+		return pollResult{outcome: pollFailed, atMax: true}
 	case errors.As(err, &rejected), errors.Is(err, client.ErrTooLarge):
 		r.report(err)
 	default:
-		r.s.logger.Warn("switchyard: ruleset refresh failed", "error", err)
+		log.Warn("switchyard: ruleset refresh failed", "error", err)
 		if !served {
 			r.sink.Error(err) // recorded for Init's timeout message
 		}
 	}
-	wait := b.Next()
-	if isStatus && (se.StatusCode == http.StatusTooManyRequests || se.StatusCode == http.StatusServiceUnavailable) {
-		if ra, ok := backoff.RetryAfter(se.RetryAfter, time.Now()); ok {
-			wait = max(wait, ra)
-		}
+	return pollResult{outcome: pollFailed, wait: r.retryAfter(err)}
+}
+
+// retryAfter is the wait a 429 or 503 asks for, capped at
+// backoff.MaxRetryAfter.
+func (r *remoteRun) retryAfter(err error) time.Duration {
+	var se *client.StatusError
+	if !errors.As(err, &se) || (se.StatusCode != http.StatusTooManyRequests && se.StatusCode != http.StatusServiceUnavailable) {
+		return 0
 	}
-	return max(wait, time.Millisecond), false
+	d, ok, capped := backoff.ParseRetryAfter(se.RetryAfter, time.Now())
+	switch {
+	case capped:
+		r.log.Warn("switchyard: Retry-After asks for more than the maximum; waiting the maximum", "retryAfter", se.RetryAfter, "wait", backoff.MaxRetryAfter)
+	case !ok && se.RetryAfter != "":
+		r.log.Warn("switchyard: unreadable Retry-After; backing off as usual", "status", se.StatusCode)
+	}
+	return d
 }
 
 // report sends a failure that needs attention to the provider once (not
-// again until something succeeds or the failure changes).
+// again until something succeeds or the failure changes). The provider
+// logs it.
 func (r *remoteRun) report(err error) {
 	r.mu.Lock()
 	same := r.reported != nil && failureKey(r.reported) == failureKey(err)
 	r.reported = err
+	version := r.version
 	r.mu.Unlock()
-	r.s.logger.Warn("switchyard: ruleset refresh failed", "error", err)
-	if !same {
-		r.sink.Error(err)
+	if same {
+		r.log.Debug("switchyard: ruleset refresh failed again", "rulesetVersion", version, "error", err)
+		return
 	}
+	r.sink.Error(err)
 }
 
 // failureKey identifies a failure for de-duplication, ignoring the request
@@ -394,44 +525,105 @@ func failureKey(err error) string {
 
 var requestIDPattern = regexp.MustCompile(`request ID [^ ,;)]*`)
 
-// checkStale reports STALE once the stale window has passed without a
-// successful refresh.
-func (r *remoteRun) checkStale() {
+func (r *remoteRun) hasServiceRuleset() bool {
 	r.mu.Lock()
-	window := r.s.timing.stale
-	goStale := r.served && !r.stale && !r.streamUp && time.Since(r.lastSuccess) > window
-	if goStale {
-		r.stale = true
+	defer r.mu.Unlock()
+	return r.fromService
+}
+
+func (r *remoteRun) isStreaming() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.streamUp
+}
+
+// jittered returns the poll interval ±10 %.
+func (r *remoteRun) jittered() time.Duration {
+	t := r.s.timing
+	f := 1 + t.pollJitter*(2*t.rand()-1)
+	return time.Duration(float64(t.poll) * f)
+}
+
+// sleep waits d or until ctx ends; it reports whether to go on.
+func sleep(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
 	}
-	since := time.Since(r.lastSuccess)
-	r.mu.Unlock()
-	if goStale {
-		r.sink.Stale(fmt.Errorf("no successful refresh for %v", since.Round(time.Second)))
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
-// streamLoop keeps the stream open, reconnecting with backoff. While it is
-// down the polling loop takes over.
+// watchStale reports STALE when the stale window has passed without a
+// successful refresh. It runs on its own timer, so a request or a wait in
+// progress cannot delay it; a connected stream counts as refreshing.
+func (r *remoteRun) watchStale(ctx context.Context) {
+	window := r.s.timing.stale
+	t := time.NewTimer(window)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		r.mu.Lock()
+		next := window
+		var since time.Duration
+		goStale := false
+		if !r.streamUp {
+			since = time.Since(r.lastSuccess)
+			if since < window {
+				next = window - since
+			} else if r.served && !r.stale {
+				r.stale, goStale = true, true
+			}
+		}
+		version := r.version
+		r.mu.Unlock()
+		if goStale {
+			r.log.Debug("switchyard: stale window passed", "rulesetVersion", version, "since", since)
+			r.sink.Stale(fmt.Errorf("no successful refresh for %v", since.Round(time.Second)))
+		}
+		t.Reset(next)
+	}
+}
+
+// streamLoop keeps the stream open, reconnecting with its own backoff.
+// While it is down the polling loop takes over.
 func (r *remoteRun) streamLoop(ctx context.Context) {
-	b := backoff.Backoff{Base: r.s.timing.backoffBase, Max: r.s.timing.backoffMax}
+	b := backoff.Backoff{Base: r.s.timing.backoffBase, Max: r.s.timing.backoffMax, Rand: r.s.timing.rand}
 	for ctx.Err() == nil {
 		r.mu.Lock()
-		last := r.version
+		last := r.lastEventID
 		r.mu.Unlock()
-		connected := false
+		var opened time.Time
 		err := r.s.client.Stream(ctx, last, func(ev client.StreamEvent) error {
-			if !connected {
-				connected = true
-				b.Reset()
-			}
-			r.setStreamUp(true)
 			switch ev.Type {
+			case client.StreamOpened:
+				opened = time.Now()
+				r.setStreamUp(true)
 			case "ruleset":
-				if err := r.apply(ev.Data, "", ev.ID, ""); err != nil {
+				if ev.InvalidID {
+					r.warnOnce(&r.warnedID, "switchyard: the service sent a stream event id that is not 1 to 256 bytes of visible ASCII; it was dropped and is not sent back as Last-Event-ID")
+				}
+				r.mu.Lock()
+				r.seq++
+				seq := r.seq
+				r.mu.Unlock()
+				if err := r.apply(ev.Data, origin{seq: seq, stream: true, id: ev.ID}); err != nil && !errors.Is(err, errSuperseded) {
 					r.report(err)
 				}
 			case "invalidate":
-				r.poll(ctx, &backoff.Backoff{Base: r.s.timing.backoffBase, Max: r.s.timing.backoffMax})
+				select {
+				case r.refetch <- struct{}{}:
+				default: // a GET is already asked for
+				}
 			}
 			return nil
 		})
@@ -439,35 +631,42 @@ func (r *remoteRun) streamLoop(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if !opened.IsZero() && time.Since(opened) >= StreamHealthyAfter {
+			b.Reset()
+		}
 		wait := b.Next()
-		var se *client.StatusError
 		switch {
 		case errors.Is(err, client.ErrInvalidCredentials), errors.Is(err, client.ErrForbidden), errors.Is(err, client.ErrNotFound):
 			r.report(err)
 			wait = r.s.timing.backoffMax
-		case errors.As(err, &se) && (se.StatusCode == http.StatusTooManyRequests || se.StatusCode == http.StatusServiceUnavailable):
-			if ra, ok := backoff.RetryAfter(se.RetryAfter, time.Now()); ok {
-				wait = max(wait, ra)
-			}
+		case errors.Is(err, client.ErrTooLarge):
+			r.report(err)
+		default:
+			wait = max(wait, r.retryAfter(err))
 		}
-		r.s.logger.Debug("switchyard: ruleset stream ended; polling until it reconnects", "error", err, "retryIn", wait)
+		r.log.Debug("switchyard: ruleset stream ended; polling until it reconnects", "error", err, "retryIn", wait)
 		if !sleep(ctx, wait) {
 			return
 		}
 	}
 }
 
+// setStreamUp records the stream's state. An open stream is a successful
+// refresh: it ends STALE, and its end restarts the stale window.
 func (r *remoteRun) setStreamUp(up bool) {
 	r.mu.Lock()
-	changed := r.streamUp != up
+	was := r.streamUp
 	r.streamUp = up
-	recovered := up && changed && r.stale
-	if up {
+	if up || was {
 		r.lastSuccess = time.Now()
+	}
+	recovered := up && r.stale
+	if up {
 		r.stale = false
+		r.reported = nil
 	}
 	r.mu.Unlock()
-	if recovered {
+	if recovered || (up && !was) {
 		r.sink.Healthy()
 	}
 }

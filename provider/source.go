@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"log/slog"
 
 	"github.com/switchyardhq/switchyard/evaluator"
 )
@@ -39,4 +40,14 @@ type Sink interface {
 	// (invalid credentials, a fixture that does not exist). Before the first
 	// ruleset it fails Init with PROVIDER_FATAL.
 	Fatal(err error)
+	// FailInit reports, before the first ruleset, a failure that waiting
+	// out Init's deadline would not cure (the service says the tenant or
+	// environment is wrong): Init returns err at once, as a plain error,
+	// not PROVIDER_FATAL, while the source keeps retrying; a ruleset that
+	// arrives later emits PROVIDER_READY. After the first ruleset it is
+	// Error.
+	FailInit(err error)
+	// Logger is the provider's logger (Config.Logger), for the source's
+	// own log lines, so a provider is configured with one logger.
+	Logger() *slog.Logger
 }

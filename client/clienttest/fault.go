@@ -75,6 +75,13 @@ type Fault struct {
 	Oversize int64
 	// RequestID is sent as X-Request-ID instead of a random one.
 	RequestID string
+	// Header holds response headers set last, over the server's own (a bad
+	// ETag, a Location for a redirect); an empty value removes the
+	// header, so {"ETag": {""}} answers without an ETag.
+	Header http.Header
+	// CutAfter, when positive, ends the connection after this many bytes
+	// of the response body, as a reset in mid-body would.
+	CutAfter int64
 }
 
 type activeFault struct {
@@ -82,9 +89,10 @@ type activeFault struct {
 	left int // requests still to fault; <= 0: unlimited
 }
 
-// Fail adds a fault; see Fault. The Body slice is copied.
+// Fail adds a fault; see Fault. The Body slice and Header are copied.
 func (s *Server) Fail(f Fault) {
 	f.Body = bytes.Clone(f.Body)
+	f.Header = f.Header.Clone()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &activeFault{f: f, left: f.Count})
@@ -115,7 +123,7 @@ func (s *Server) takeFaultLocked(ep Endpoint, tenant string, body bool) *Fault {
 		if f.replacesBody() != body {
 			continue
 		}
-		if !body && f.Status == 0 && f.Delay <= 0 && f.RequestID == "" {
+		if !body && f.Status == 0 && f.Delay <= 0 && f.RequestID == "" && f.Header == nil && f.CutAfter <= 0 {
 			continue // a fault that does nothing
 		}
 		if f.Endpoint != "" && f.Endpoint != EndpointAny && f.Endpoint != ep {
@@ -159,6 +167,9 @@ func oversize(n int64) []byte {
 // replaceAnswer prepares the answer of a body fault: its headers and its
 // delay. It reports whether to answer.
 func (s *Server) replaceAnswer(w http.ResponseWriter, r *http.Request, f *Fault) bool {
+	if rw, ok := w.(*responseWriter); ok {
+		rw.applyFault(f)
+	}
 	if f.RequestID != "" {
 		w.Header().Set("X-Request-ID", f.RequestID)
 	}

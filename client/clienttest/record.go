@@ -21,6 +21,8 @@ type Request struct {
 	Header http.Header
 	// Tenant is the X-Tenant-ID header, empty when it was missing.
 	Tenant string
+	// Host is the host the request was addressed to (its Host header).
+	Host string
 	// Status is the status sent; 0 while the request has not been
 	// answered, or when the client went away first. A stream is recorded
 	// with 200 as soon as its headers are sent.
@@ -69,10 +71,31 @@ type responseWriter struct {
 	s     *Server
 	rec   *Request
 	wrote bool
+
+	header   http.Header // a fault's headers, applied last
+	cutAfter int64       // with a fault's CutAfter: body bytes left before the cut
+	cut      bool
+}
+
+// applyFault arranges for f's Header and CutAfter to take effect.
+func (w *responseWriter) applyFault(f *Fault) {
+	if f.Header != nil {
+		w.header = f.Header.Clone()
+	}
+	if f.CutAfter > 0 {
+		w.cut, w.cutAfter = true, f.CutAfter
+	}
 }
 
 func (w *responseWriter) WriteHeader(status int) {
 	if !w.wrote && status >= 200 {
+		for k, v := range w.header {
+			if len(v) == 0 || (len(v) == 1 && v[0] == "") {
+				w.Header().Del(k)
+			} else {
+				w.Header()[k] = v
+			}
+		}
 		w.wrote = true
 		id := w.Header().Get("X-Request-ID")
 		w.s.mu.Lock()
@@ -86,6 +109,18 @@ func (w *responseWriter) WriteHeader(status int) {
 func (w *responseWriter) Write(p []byte) (int, error) {
 	if !w.wrote {
 		w.WriteHeader(http.StatusOK)
+	}
+	if w.cut && int64(len(p)) >= w.cutAfter {
+		_, _ = w.ResponseWriter.Write(p[:w.cutAfter])
+		if f, ok := w.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+		// net/http closes the connection without logging: the client
+		// sees the body end early, as after a connection reset.
+		panic(http.ErrAbortHandler)
+	}
+	if w.cut {
+		w.cutAfter -= int64(len(p))
 	}
 	return w.ResponseWriter.Write(p)
 }

@@ -1,6 +1,7 @@
 package clienttest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -32,6 +33,10 @@ type Options struct {
 	// RootCAs and Client give what a client needs to trust it. The
 	// default is plain HTTP, which the SDK accepts for loopback hosts.
 	TLS bool
+	// MaxTLSVersion, with TLS, makes the server offer at most this
+	// version (such as tls.VersionTLS11), to test that clients refuse it.
+	// Zero means TLS 1.2 and 1.3.
+	MaxTLSVersion uint16
 	// HTTP2 lets TLS clients negotiate HTTP/2 (the default is HTTP/1.1
 	// only). It has no effect without TLS.
 	HTTP2 bool
@@ -145,6 +150,9 @@ func New(opts Options) *Server {
 	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
 	if opts.TLS {
 		s.ts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+		if opts.MaxTLSVersion != 0 {
+			s.ts.TLS.MinVersion, s.ts.TLS.MaxVersion = tls.VersionTLS10, opts.MaxTLSVersion
+		}
 		s.ts.EnableHTTP2 = opts.HTTP2
 		s.ts.StartTLS()
 	} else {
@@ -208,6 +216,7 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 		Env:      env,
 		Header:   r.Header.Clone(),
 		Tenant:   r.Header.Get(headerTenant),
+		Host:     r.Host,
 		Time:     s.opts.Now(),
 	}
 	s.mu.Lock()
@@ -238,6 +247,7 @@ func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {
 		if f.RequestID != "" {
 			w.Header().Set("X-Request-ID", f.RequestID)
 		}
+		w.applyFault(f)
 		if !s.delay(w, r, f.Delay) {
 			return
 		}
@@ -331,6 +341,12 @@ func allowedMethod(ep Endpoint) string {
 func (s *Server) delay(w http.ResponseWriter, r *http.Request, d time.Duration) bool {
 	if d <= 0 {
 		return true
+	}
+	// Read the body first, as a gateway would: net/http notices a client
+	// that went away only once the body is consumed.
+	if r.Body != nil && r.Body != http.NoBody {
+		body, _ := io.ReadAll(io.LimitReader(r.Body, s.opts.MaxEventBody+1))
+		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 	t := time.NewTimer(d)
 	defer t.Stop()

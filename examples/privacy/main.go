@@ -46,7 +46,6 @@ func run(w io.Writer) error {
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	src, err := provider.NewRemoteSource(provider.RemoteConfig{
 		Client: client.Config{BaseURL: srv.URL, TenantID: "acme", Environment: "production", ClientID: "svc", ClientSecret: "example-secret"},
-		Logger: logger,
 	})
 	if err != nil {
 		return err

@@ -52,12 +52,11 @@ func run(w io.Writer, rounds int) error {
 			ClientID:     "checkout-service",
 			ClientSecret: "example-secret",
 		},
-		Logger: slog.New(slog.DiscardHandler),
 	})
 	if err != nil {
 		return err
 	}
-	p, err := provider.New(provider.Config{Source: src})
+	p, err := provider.New(provider.Config{Source: src, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}

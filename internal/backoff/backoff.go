@@ -55,23 +55,54 @@ func (b *Backoff) Reset() { b.attempt = 0 }
 // Attempts returns how many delays were handed out since the last Reset.
 func (b *Backoff) Attempts() int { return b.attempt }
 
-// RetryAfter parses a Retry-After header value, either delay-seconds or an
-// HTTP date, relative to now. ok is false when the header is absent or
-// malformed; negative delays become zero, and delays are capped at 24 h.
+// MaxRetryAfter is the longest wait a Retry-After header can impose: a
+// service (or a proxy in front of it) asking for more would park the SDK
+// for hours.
+const MaxRetryAfter = 5 * time.Minute
+
+// RetryAfter is ParseRetryAfter without the capped report.
 func RetryAfter(value string, now time.Time) (d time.Duration, ok bool) {
+	d, ok, _ = ParseRetryAfter(value, now)
+	return d, ok
+}
+
+// ParseRetryAfter parses a Retry-After header value, either delay-seconds
+// or an HTTP date, relative to now. ok is false when the header is absent
+// or malformed; negative delays and dates in the past become zero. capped
+// reports that the value asked for more than MaxRetryAfter, which is
+// returned instead.
+func ParseRetryAfter(value string, now time.Time) (d time.Duration, ok, capped bool) {
 	value = strings.TrimSpace(value)
 	if value == "" {
-		return 0, false
+		return 0, false, false
 	}
 	if secs, err := strconv.ParseInt(value, 10, 64); err == nil {
 		if secs < 0 {
-			return 0, true
+			return 0, true, false
 		}
-		return time.Duration(min(secs, int64(24*time.Hour/time.Second))) * time.Second, true
+		if secs > int64(MaxRetryAfter/time.Second) {
+			return MaxRetryAfter, true, true
+		}
+		return time.Duration(secs) * time.Second, true, false
+	} else if isDigits(value) { // too large for int64
+		return MaxRetryAfter, true, true
 	}
 	t, err := http.ParseTime(value)
 	if err != nil {
-		return 0, false
+		return 0, false, false
 	}
-	return max(t.Sub(now), 0), true
+	d = max(t.Sub(now), 0)
+	if d > MaxRetryAfter {
+		return MaxRetryAfter, true, true
+	}
+	return d, true, false
+}
+
+func isDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

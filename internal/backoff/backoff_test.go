@@ -43,23 +43,31 @@ func TestFullJitterSpansTheRange(t *testing.T) {
 func TestRetryAfter(t *testing.T) {
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 	cases := []struct {
-		in   string
-		want time.Duration
-		ok   bool
+		in     string
+		want   time.Duration
+		ok     bool
+		capped bool
 	}{
-		{"", 0, false},
-		{"7", 7 * time.Second, true},
-		{" 0 ", 0, true},
-		{"-3", 0, true},
-		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true},
-		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true},
-		{"soon", 0, false},
-		{"99999999999", 24 * time.Hour, true},
+		{"", 0, false, false},
+		{"7", 7 * time.Second, true, false},
+		{" 0 ", 0, true, false},
+		{"-3", 0, true, false},
+		{"300", 5 * time.Minute, true, false},
+		{"301", MaxRetryAfter, true, true},
+		{now.Add(90 * time.Second).Format(http.TimeFormat), 90 * time.Second, true, false},
+		{now.Add(-time.Minute).Format(http.TimeFormat), 0, true, false},
+		{now.Add(6 * time.Hour).Format(http.TimeFormat), MaxRetryAfter, true, true},
+		{"soon", 0, false, false},
+		{"99999999999", MaxRetryAfter, true, true},
+		{"99999999999999999999999", MaxRetryAfter, true, true},
 	}
 	for _, c := range cases {
-		got, ok := RetryAfter(c.in, now)
-		if got != c.want || ok != c.ok {
-			t.Errorf("RetryAfter(%q) = %v, %v; want %v, %v", c.in, got, ok, c.want, c.ok)
+		got, ok, capped := ParseRetryAfter(c.in, now)
+		if got != c.want || ok != c.ok || capped != c.capped {
+			t.Errorf("ParseRetryAfter(%q) = %v, %v, %v; want %v, %v, %v", c.in, got, ok, capped, c.want, c.ok, c.capped)
+		}
+		if d, ok := RetryAfter(c.in, now); d != c.want || ok != c.ok {
+			t.Errorf("RetryAfter(%q) = %v, %v; want %v, %v", c.in, d, ok, c.want, c.ok)
 		}
 	}
 }
