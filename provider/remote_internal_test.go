@@ -16,13 +16,15 @@ import (
 // recordingSink keeps the versions a source delivered.
 type recordingSink struct{ versions []string }
 
-func (s *recordingSink) Update(ev *evaluator.Evaluator) { s.versions = append(s.versions, ev.Version()) }
-func (s *recordingSink) Healthy()                       {}
-func (s *recordingSink) Stale(error)                    {}
-func (s *recordingSink) Error(error)                    {}
-func (s *recordingSink) Fatal(error)                    {}
-func (s *recordingSink) FailInit(error)                 {}
-func (s *recordingSink) Logger() *slog.Logger           { return slog.New(slog.DiscardHandler) }
+func (s *recordingSink) Update(ev *evaluator.Evaluator) {
+	s.versions = append(s.versions, ev.Version())
+}
+func (s *recordingSink) Healthy()             {}
+func (s *recordingSink) Stale(error)          {}
+func (s *recordingSink) Error(error)          {}
+func (s *recordingSink) Fatal(error)          {}
+func (s *recordingSink) FailInit(error)       {}
+func (s *recordingSink) Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // TestApplyKeepsOrder checks the sequence rule on its own, without the
 // cancellation of the poll in flight that usually makes it moot: a
