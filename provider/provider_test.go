@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/open-feature/go-sdk/openfeature"
@@ -226,19 +227,27 @@ func TestOutagesAndRecovery(t *testing.T) {
 	serving()
 }
 
+// TestStateThroughOpenFeature runs in a synctest bubble: the SDK's event
+// handlers run on goroutines of their own, and synctest.Wait waits for them
+// to finish instead of polling.
 func TestStateThroughOpenFeature(t *testing.T) {
-	td := typedFlags(t)
-	client := setup(t, newProvider(t, td))
-	assert.Equal(t, openfeature.ReadyState, client.State())
-	td.SetStale()
-	eventually(t, func() bool { return client.State() == openfeature.StaleState }, "client state STALE")
-	v, err := client.StringValue(context.Background(), "string", "default", openfeature.EvaluationContext{})
-	require.NoError(t, err)
-	assert.Equal(t, "alpha", v)
-	td.SetError(nil)
-	eventually(t, func() bool { return client.State() == openfeature.ErrorState }, "client state ERROR")
-	td.Recover()
-	eventually(t, func() bool { return client.State() == openfeature.ReadyState }, "client state READY")
+	synctest.Test(t, func(t *testing.T) {
+		td := typedFlags(t)
+		client := setup(t, newProvider(t, td))
+		assert.Equal(t, openfeature.ReadyState, client.State())
+		td.SetStale()
+		synctest.Wait()
+		assert.Equal(t, openfeature.StaleState, client.State())
+		v, err := client.StringValue(context.Background(), "string", "default", openfeature.EvaluationContext{})
+		require.NoError(t, err)
+		assert.Equal(t, "alpha", v)
+		td.SetError(nil)
+		synctest.Wait()
+		assert.Equal(t, openfeature.ErrorState, client.State())
+		td.Recover()
+		synctest.Wait()
+		assert.Equal(t, openfeature.ReadyState, client.State())
+	})
 }
 
 func TestFatalBeforeInitFailsWithProviderFatal(t *testing.T) {
