@@ -467,6 +467,7 @@ func (r *remoteRun) failed(err error) pollResult {
 		r.report(err)
 		return pollResult{outcome: pollFailed, atMax: true}
 	case errors.Is(err, client.ErrForbidden), errors.Is(err, client.ErrNotFound):
+		err = r.misconfigured(err)
 		if !served {
 			r.sink.FailInit(err)
 		} else {
@@ -482,6 +483,15 @@ func (r *remoteRun) failed(err error) pollResult {
 		}
 	}
 	return pollResult{outcome: pollFailed, wait: r.retryAfter(err)}
+}
+
+// misconfigured says what a 403 or 404 most likely means.
+func (r *remoteRun) misconfigured(err error) error {
+	tenant, env := r.s.client.TenantID(), r.s.client.Environment()
+	if errors.Is(err, client.ErrForbidden) {
+		return fmt.Errorf("the flag service refused tenant %q (wrong tenant, or credentials of another tenant? check client.Config.TenantID and the credentials): %w", tenant, err)
+	}
+	return fmt.Errorf("the flag service has no environment %q for tenant %q (check client.Config.Environment): %w", env, tenant, err)
 }
 
 // retryAfter is the wait a 429 or 503 asks for, capped at
@@ -636,8 +646,11 @@ func (r *remoteRun) streamLoop(ctx context.Context) {
 		}
 		wait := b.Next()
 		switch {
-		case errors.Is(err, client.ErrInvalidCredentials), errors.Is(err, client.ErrForbidden), errors.Is(err, client.ErrNotFound):
+		case errors.Is(err, client.ErrInvalidCredentials):
 			r.report(err)
+			wait = r.s.timing.backoffMax
+		case errors.Is(err, client.ErrForbidden), errors.Is(err, client.ErrNotFound):
+			r.report(r.misconfigured(err))
 			wait = r.s.timing.backoffMax
 		case errors.Is(err, client.ErrTooLarge):
 			r.report(err)

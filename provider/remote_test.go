@@ -544,21 +544,22 @@ func TestRemoteOversizeStreamEventIsReported(t *testing.T) {
 // cause can be read from the provider.
 func TestRemoteMisconfigurationFailsInitAtOnce(t *testing.T) {
 	cases := []struct {
-		name  string
-		setup func(*clienttest.Server)
-		fix   func(*clienttest.Server)
-		want  string
+		name     string
+		setup    func(*clienttest.Server)
+		fix      func(*clienttest.Server)
+		want     string
+		sentinel error
 	}{
 		{"wrong tenant (403)", func(s *clienttest.Server) {
 			s.AddClient("svc", secret, "globex")
 		}, func(s *clienttest.Server) {
 			s.AddClient("svc", secret, tenant)
-		}, "HTTP 403"},
+		}, `refused tenant "acme" (wrong tenant`, client.ErrForbidden},
 		{"unknown environment (404)", func(s *clienttest.Server) {
 			s.RemoveRuleset(tenant, env)
 		}, func(s *clienttest.Server) {
 			s.SetRuleset(tenant, env, remoteDoc("1", "red"))
-		}, "HTTP 404"},
+		}, `no environment "production" for tenant "acme"`, client.ErrNotFound},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -570,6 +571,7 @@ func TestRemoteMisconfigurationFailsInitAtOnce(t *testing.T) {
 				require.Error(t, err)
 				assert.Equal(t, time.Duration(0), time.Since(start), "at once, not at the deadline")
 				assert.Contains(t, err.Error(), c.want)
+				assert.ErrorIs(t, err, c.sentinel)
 				var initErr *openfeature.ProviderInitError
 				assert.False(t, errors.As(err, &initErr), "not fatal: the service may be fixed")
 				require.ErrorContains(t, h.p.LastError(), c.want)
