@@ -356,17 +356,3 @@ func TestParallelTestsAreIsolated(t *testing.T) {
 		})
 	}
 }
-
-// TestNilSourceFailsAtConstruction: a source whose constructor failed (and
-// whose error was ignored) is refused by New instead of panicking later in
-// a background goroutine.
-func TestNilSourceFailsAtConstruction(t *testing.T) {
-	var file *provider.FileSource
-	_, err := provider.New(provider.Config{Source: file})
-	assert.ErrorContains(t, err, "Config.Source is a nil *provider.FileSource")
-	var remote *provider.RemoteSource
-	_, err = provider.New(provider.Config{Source: remote})
-	assert.ErrorContains(t, err, "Config.Source is a nil *provider.RemoteSource")
-	_, err = provider.New(provider.Config{})
-	assert.ErrorContains(t, err, "Config.Source is nil")
-}
