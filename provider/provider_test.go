@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/internal/leakcheck"
 	"github.com/switchyardhq/switchyard/provider"
 	"github.com/switchyardhq/switchyard/provider/flagtest"
 )
@@ -242,6 +243,7 @@ func TestStateThroughOpenFeature(t *testing.T) {
 }
 
 func TestFatalBeforeInitFailsWithProviderFatal(t *testing.T) {
+	leaks := leakcheck.Take(t)
 	td := typedFlags(t)
 	td.SetFatal(errors.New("invalid_client"))
 	p := newProvider(t, td)
@@ -255,7 +257,8 @@ func TestFatalBeforeInitFailsWithProviderFatal(t *testing.T) {
 	assert.Equal(t, openfeature.FatalState, client.State())
 	_, err = client.BooleanValue(context.Background(), "bool", false, openfeature.EvaluationContext{})
 	require.Error(t, err)
-	noLeaks(t, func() { require.NoError(t, api.Shutdown(context.Background())) })
+	require.NoError(t, api.Shutdown(context.Background()))
+	leaks.Check(t)
 }
 
 // manualSource delivers what a test sends it.
@@ -270,6 +273,7 @@ func (m *manualSource) Run(ctx context.Context, sink provider.Sink) error {
 }
 
 func TestInitTimeoutKeepsTryingInTheBackground(t *testing.T) {
+	leaks := leakcheck.Take(t)
 	src := &manualSource{sinks: make(chan provider.Sink, 1)}
 	p := newProvider(t, src)
 	ev := eventsOf(p)
@@ -297,18 +301,19 @@ func TestInitTimeoutKeepsTryingInTheBackground(t *testing.T) {
 	r = p.BooleanEvaluation(context.Background(), "f", true, nil)
 	assert.False(t, r.Value)
 	assert.Equal(t, openfeature.StaticReason, r.Reason)
-	noLeaks(t, p.Shutdown)
+	p.Shutdown()
+	leaks.Check(t)
 }
 
 func TestShutdownIsIdempotentAndLeavesNoGoroutines(t *testing.T) {
+	leaks := leakcheck.Take(t)
 	td := typedFlags(t)
 	p := newProvider(t, td)
 	initDirect(t, p)
-	noLeaks(t, func() {
-		require.NoError(t, p.ShutdownWithContext(context.Background()))
-		require.NoError(t, p.ShutdownWithContext(context.Background()))
-		p.Shutdown()
-	})
+	require.NoError(t, p.ShutdownWithContext(context.Background()))
+	require.NoError(t, p.ShutdownWithContext(context.Background()))
+	p.Shutdown()
+	leaks.Check(t)
 	r := p.BooleanEvaluation(context.Background(), "bool", true, nil)
 	assert.Equal(t, openfeature.ProviderNotReadyCode, r.ResolutionDetail().ErrorCode)
 
@@ -316,7 +321,8 @@ func TestShutdownIsIdempotentAndLeavesNoGoroutines(t *testing.T) {
 	initDirect(t, p)
 	r = p.BooleanEvaluation(context.Background(), "bool", true, nil)
 	assert.NoError(t, r.Error())
-	noLeaks(t, p.Shutdown)
+	p.Shutdown()
+	leaks.Check(t)
 }
 
 func TestShutdownHonoursDeadline(t *testing.T) {

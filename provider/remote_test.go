@@ -20,6 +20,7 @@ import (
 
 	"github.com/switchyardhq/switchyard/client"
 	"github.com/switchyardhq/switchyard/client/clienttest"
+	"github.com/switchyardhq/switchyard/internal/leakcheck"
 	"github.com/switchyardhq/switchyard/provider"
 )
 
@@ -80,10 +81,16 @@ func newRemote(t *testing.T, o remoteOpts) *remoteHarness {
 	// Cleanups run last-in first-out: the first harness of a test checks
 	// for leaked goroutines after every harness has shut down.
 	if harnesses.add(t) == 1 {
-		t.Cleanup(func() { noLeaks(t, func() {}) })
+		leakcheck.Check(t)
 	}
 	t.Cleanup(func() {
 		p.Shutdown()
+		// TODO(issue 11 item 5): Shutdown does not yet close the idle
+		// keep-alive connections of the client's transport; each leaves
+		// net/http's persistConn readLoop and writeLoop (and the server's
+		// conn.serve) running, which leakcheck reports. Closing the server
+		// ends them; delete this line once Shutdown closes them itself.
+		srv.Close()
 		h.assertNoLeaks(t)
 	})
 	return h
