@@ -7,10 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -114,25 +112,6 @@ func requestID(h http.Header) string {
 		}
 	}
 	return ""
-}
-
-// String describes the client by where it connects, never by its
-// credentials (fmt would otherwise print the unexported Config with the
-// secret's raw string).
-func (c *Client) String() string {
-	auth := "api key"
-	if c.tokens != nil {
-		auth = "client credentials for " + strconv.Quote(c.cfg.ClientID)
-	}
-	return fmt.Sprintf("client.Client{%s tenant %q environment %q, %s}", c.cfg.BaseURL, c.cfg.TenantID, c.cfg.Environment, auth)
-}
-
-// GoString is String, so %#v does not reveal the credentials either.
-func (c *Client) GoString() string { return c.String() }
-
-// LogValue logs the client as its endpoint, tenant and environment.
-func (c *Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("baseURL", c.cfg.BaseURL), slog.String("tenant", c.cfg.TenantID), slog.String("environment", c.cfg.Environment))
 }
 
 // secrets lists the credentials to redact from error text.

@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +27,7 @@ import (
 
 	"github.com/switchyardhq/switchyard/client"
 	"github.com/switchyardhq/switchyard/client/clienttest"
+	"github.com/switchyardhq/switchyard/internal/leakcheck"
 	"github.com/switchyardhq/switchyard/internal/version"
 )
 
@@ -1441,16 +1441,18 @@ func TestTemporaryStatuses(t *testing.T) {
 	}
 }
 
-// TestNoGoroutineLeak runs alone (not in parallel) so the goroutine count
-// is its own.
+// TestNoGoroutineLeak runs alone (not in parallel): leakcheck compares
+// every goroutine of the process.
 func TestNoGoroutineLeak(t *testing.T) {
 	ctx := testContext(t)
 	live, _ := newServer(t, clienttest.Options{HeartbeatInterval: 20 * time.Millisecond})
 	quiet, _ := newServer(t, clienttest.Options{TLS: true, HTTP2: true, HeartbeatInterval: 10 * time.Second})
-	base := runtime.NumGoroutine()
+	leaks := leakcheck.Take(t)
 
+	var clients []*client.Client
 	for _, srv := range []*clienttest.Server{live, quiet} {
 		c := newClient(t, srv)
+		clients = append(clients, c)
 		_, err := c.FetchRuleset(ctx, "")
 		require.NoError(t, err)
 		require.NoError(t, c.PostEvents(ctx, []byte(eventBatch), "batch-1"))
@@ -1478,38 +1480,12 @@ func TestNoGoroutineLeak(t *testing.T) {
 	c := newClient(t, quiet, func(cfg *client.Config) { cfg.StreamIdleTimeout = 200 * time.Millisecond })
 	require.ErrorIs(t, c.Stream(ctx, "", func(client.StreamEvent) error { return nil }), client.ErrStreamIdle)
 
-	// The client has no Close: its idle connections end when the servers
-	// close them.
-	live.Close()
-	quiet.Close()
-	waitForGoroutines(t, base)
-}
-
-// waitForGoroutines waits up to 2 s for the goroutine count to fall to
-// want, and checks no goroutine runs client code.
-func waitForGoroutines(t *testing.T, want int) {
-	t.Helper()
-	deadline := time.Now().Add(2 * time.Second)
-	var n int
-	for {
-		n = runtime.NumGoroutine()
-		if n <= want && !clientGoroutines() || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	// The servers stay up: only closing the clients' idle connections may
+	// end the connection goroutines.
+	for _, c := range append(clients, c) {
+		c.CloseIdleConnections()
 	}
-	if n > want || clientGoroutines() {
-		buf := make([]byte, 1<<20)
-		buf = buf[:runtime.Stack(buf, true)]
-		t.Errorf("%d goroutines remain, want at most %d:\n%s", n, want, buf)
-	}
-}
-
-// clientGoroutines reports whether a goroutine is in the client package.
-func clientGoroutines() bool {
-	buf := make([]byte, 1<<20)
-	buf = buf[:runtime.Stack(buf, true)]
-	return bytes.Contains(buf, []byte("switchyard/client.")) || bytes.Contains(buf, []byte("switchyard/internal/sse."))
+	leaks.Check(t)
 }
 
 // TestTokenErrorsNeverShowEncodedSecrets: a token endpoint that echoes

@@ -69,6 +69,13 @@ func (s *FileSource) load() (*evaluator.Evaluator, []byte, error) {
 }
 
 // Run delivers the file's ruleset and, with Reload, every valid change.
+//
+// While reloading, each distinct failure (an invalid edit, a missing or
+// unreadable file) is reported once through sink.Error: a different one
+// (the file deleted while an invalid edit is failing) is reported again,
+// the same one seen on later polls is not. The last good ruleset keeps
+// serving; content equal to it ends the failure with sink.Healthy, new
+// valid content with sink.Update.
 func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 	ev, good, err := s.load()
 	if err != nil {
@@ -76,7 +83,6 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 			sink.Fatal(err) // nothing will ever fix it without a restart
 			return err
 		}
-		sink.Error(err)
 	} else {
 		sink.Update(ev)
 	}
@@ -85,12 +91,21 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 		return nil
 	}
 
+	var reported string // the failure being reported; empty when healthy
+	fail := func(err error) {
+		if msg := err.Error(); msg != reported {
+			reported = msg
+			sink.Error(err)
+		}
+	}
+	if err != nil {
+		fail(err)
+	}
 	var lastSize int64 = -1
 	var lastMod time.Time
 	if fi, err := os.Stat(s.cfg.Path); err == nil {
 		lastSize, lastMod = fi.Size(), fi.ModTime()
 	}
-	failing := err != nil
 	ticker := time.NewTicker(s.cfg.PollInterval)
 	defer ticker.Stop()
 	for {
@@ -101,11 +116,8 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 		}
 		fi, err := os.Stat(s.cfg.Path)
 		if err != nil {
-			if !failing {
-				sink.Error(fmt.Errorf("provider: file source: %w", err))
-				failing = true
-			}
-			lastSize = -1
+			fail(fmt.Errorf("provider: file source: %w; the last good ruleset keeps serving", err))
+			lastSize = -1 // whatever comes back is read
 			continue
 		}
 		if fi.Size() == lastSize && fi.ModTime().Equal(lastMod) {
@@ -115,16 +127,15 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 		ev, data, err := s.load()
 		switch {
 		case err != nil:
-			sink.Error(err)
-			failing = true
+			fail(err)
 		case bytes.Equal(data, good):
-			if failing {
+			if reported != "" {
 				sink.Healthy()
 			}
-			failing = false
+			reported = ""
 		default:
 			good = data
-			failing = false
+			reported = ""
 			sink.Update(ev)
 		}
 	}

@@ -2,9 +2,13 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/open-feature/go-sdk/openfeature"
@@ -75,57 +79,133 @@ func TestFileSourceServesTheFile(t *testing.T) {
 	assert.Equal(t, "X", v)
 }
 
+// fileInvalid fails validation at flags.b.variants.x.
+const fileInvalid = `{"schemaVersion": 1, "flags": {"b": {"type": "string", "variants": {"x": 1}}}}`
+
+// fileStep is one change to a reloading file source's file, and what the
+// provider must do about it.
+type fileStep struct {
+	name   string
+	change func(t *testing.T, path string)
+	events []string // exactly, in order: type, and for a change its flag keys
+	errs   []string // a substring of each PROVIDER_ERROR message, in order
+	b      string   // the value flag "b" serves afterwards
+}
+
+func write(content string) func(*testing.T, string) {
+	return func(t *testing.T, path string) { writeFile(t, path, content) }
+}
+
+func remove(t *testing.T, path string) { require.NoError(t, os.Remove(path)) }
+
+const (
+	errEvent   = "PROVIDER_ERROR"
+	readyEvent = "PROVIDER_READY"
+)
+
+func changed(keys ...string) string {
+	return fmt.Sprintf("PROVIDER_CONFIGURATION_CHANGED %v", keys)
+}
+
+// TestFileSourceReload walks a reloading file source through every
+// transition between a valid, an invalid and a missing file. Each step
+// must emit exactly the listed events (a second, different failure is a
+// second PROVIDER_ERROR; the same failure on later polls is none), log a
+// warning per PROVIDER_ERROR, and keep serving the last good ruleset.
+//
+// It runs in a synctest bubble: the source's ticker is on virtual time, so
+// a step is one poll interval of sleep and then synctest.Wait, which
+// returns when the poll has been handled. File system calls do not block
+// durably, which a bubble allows.
 func TestFileSourceReload(t *testing.T) {
+	for _, sc := range []struct {
+		name  string
+		steps []fileStep
+	}{
+		{"edits", []fileStep{
+			{"valid change", write(fileV2), []string{changed("b", "c", "d")}, nil, "Y"},
+			{"invalid edit", write(fileInvalid), []string{errEvent}, []string{"flags.b.variants.x"}, "Y"},
+			{"truncated (half-written) file", write(fileV2[:40]), []string{errEvent}, []string{"document ends early"}, "Y"},
+			{"fixed, against the last good ruleset", write(fileV1), []string{readyEvent, changed("b", "c", "d")}, nil, "X"},
+			{"same content rewritten", write(fileV1), nil, nil, "X"},
+		}},
+		{"valid, invalid, deleted, restored", []fileStep{
+			{"invalid edit", write(fileInvalid), []string{errEvent}, []string{"flags.b.variants.x"}, "X"},
+			{"deleted while failing", remove, []string{errEvent}, []string{"no such file"}, "X"},
+			{"restored as it was", write(fileV1), []string{readyEvent}, nil, "X"},
+		}},
+		{"valid, deleted, invalid, fixed", []fileStep{
+			{"deleted", remove, []string{errEvent}, []string{"no such file"}, "X"},
+			{"back but invalid", write(fileInvalid), []string{errEvent}, []string{"flags.b.variants.x"}, "X"},
+			{"fixed with a new version", write(fileV2), []string{readyEvent, changed("b", "c", "d")}, nil, "Y"},
+		}},
+		{"invalid, then the same invalid content again", []fileStep{
+			{"invalid edit", write(fileInvalid), []string{errEvent}, []string{"flags.b.variants.x"}, "X"},
+			{"same failure", write(fileInvalid + " "), nil, nil, "X"},
+			{"deleted", remove, []string{errEvent}, []string{"no such file"}, "X"},
+			{"deleted and back invalid", write(fileInvalid), []string{errEvent}, []string{"flags.b.variants.x"}, "X"},
+		}},
+	} {
+		t.Run(sc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { runFileSteps(t, sc.steps) })
+		})
+	}
+}
+
+func runFileSteps(t *testing.T, steps []fileStep) {
+	const poll = time.Second
 	path := filepath.Join(t.TempDir(), "flags.json")
 	writeFile(t, path, fileV1)
-	src, err := provider.NewFileSource(provider.FileConfig{Path: path, Reload: true, PollInterval: 5 * time.Millisecond})
+	src, err := provider.NewFileSource(provider.FileConfig{Path: path, Reload: true, PollInterval: poll})
 	require.NoError(t, err)
-	p := newProvider(t, src)
-	ev := eventsOf(p)
+	logs := &lockedWriter{}
+	p, err := provider.New(provider.Config{Source: src, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	require.NoError(t, err)
 	initDirect(t, p)
-	value := func(flag string) any {
-		return p.ObjectEvaluation(context.Background(), flag, "caller-default", nil).Value
+	b := func() string { return p.StringEvaluation(context.Background(), "b", "caller-default", nil).Value }
+	require.Equal(t, "X", b())
+
+	warnings := 0
+	for _, st := range steps {
+		st.change(t, path)
+		// One poll handles the change; two more must bring nothing new.
+		for poll := range 3 {
+			time.Sleep(time.Second)
+			synctest.Wait()
+			var got []string
+			var msgs []string
+			for more := true; more; {
+				select {
+				case ev := <-p.EventChannel():
+					s := string(ev.EventType)
+					if ev.EventType == openfeature.ProviderConfigChange {
+						s = changed(ev.FlagChanges...)
+					}
+					if ev.EventType == openfeature.ProviderError {
+						msgs = append(msgs, ev.Message)
+					}
+					got = append(got, s)
+				default:
+					more = false
+				}
+			}
+			want, wantErrs := st.events, st.errs
+			if poll > 0 {
+				want, wantErrs = nil, nil
+			}
+			assert.Equal(t, want, got, "%s (poll %d): events", st.name, poll+1)
+			for i, m := range msgs {
+				if i < len(wantErrs) {
+					assert.Contains(t, m, wantErrs[i], "%s: PROVIDER_ERROR %d names the failure", st.name, i+1)
+				}
+				assert.NotContains(t, m, "caller-default")
+			}
+			warnings += len(msgs)
+			assert.Equal(t, warnings, strings.Count(logs.String(), "ruleset source failed; serving the last good ruleset"),
+				"%s (poll %d): one warning per PROVIDER_ERROR", st.name, poll+1)
+			assert.Equal(t, st.b, b(), "%s (poll %d): b serves", st.name, poll+1)
+		}
 	}
-	str := func(flag string) string {
-		return p.StringEvaluation(context.Background(), flag, "caller-default", nil).Value
-	}
-
-	writeFile(t, path, fileV2)
-	got := ev.next(t, openfeature.ProviderConfigChange)
-	assert.Equal(t, []string{"b", "c", "d"}, got.FlagChanges, "exactly the changed, removed and added flags")
-	assert.Equal(t, "v2", got.EventMetadata["rulesetVersion"])
-	assert.Equal(t, "Y", str("b"))
-
-	// An invalid edit is reported and the previous ruleset keeps serving.
-	writeFile(t, path, `{"schemaVersion": 1, "flags": {"b": {"type": "string", "variants": {"x": 1}}}}`)
-	got = ev.next(t, openfeature.ProviderError)
-	assert.Contains(t, got.Message, "flags.b.variants.x")
-	assert.Equal(t, openfeature.ErrorState, p.State())
-	assert.Equal(t, "Y", str("b"))
-
-	// Truncated JSON (a half-written file) is rejected the same way.
-	writeFile(t, path, fileV2[:40])
-	assert.Contains(t, ev.next(t, openfeature.ProviderError).Message, "document ends early")
-	assert.Equal(t, "Y", str("b"))
-
-	// Fixing the file recovers: READY, then the change against the last good ruleset.
-	writeFile(t, path, fileV1)
-	ev.next(t, openfeature.ProviderReady)
-	assert.Equal(t, []string{"b", "c", "d"}, ev.next(t, openfeature.ProviderConfigChange).FlagChanges)
-	assert.Equal(t, "X", str("b"))
-	assert.Equal(t, "caller-default", value("d"), "d was removed")
-
-	// Deleting the file is an error too; the ruleset keeps serving.
-	require.NoError(t, os.Remove(path))
-	ev.next(t, openfeature.ProviderError)
-	assert.Equal(t, "X", str("b"))
-
-	// Restoring the same content recovers without a configuration change.
-	writeFile(t, path, fileV1)
-	ev.next(t, openfeature.ProviderReady)
-	ev.none(t)
-
-	noLeaks(t, p.Shutdown)
 }
 
 func TestStaticSource(t *testing.T) {

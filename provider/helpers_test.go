@@ -3,8 +3,6 @@ package provider_test
 import (
 	"bytes"
 	"context"
-	"runtime"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -76,31 +74,6 @@ func setup(t *testing.T, p *provider.Provider) *openfeature.Client {
 func eventually(t *testing.T, cond func() bool, msg string) {
 	t.Helper()
 	require.Eventually(t, cond, 5*time.Second, 5*time.Millisecond, msg)
-}
-
-// noLeaks fails the test if goroutines started by this module are still
-// running after fn (usually a Shutdown) returns.
-func noLeaks(t *testing.T, fn func()) {
-	t.Helper()
-	fn()
-	deadline := time.Now().Add(3 * time.Second)
-	for {
-		buf := make([]byte, 1<<20)
-		stacks := string(buf[:runtime.Stack(buf, true)])
-		var ours []string
-		for _, g := range strings.Split(stacks, "\n\n") {
-			if strings.Contains(g, "switchyard/provider") && !strings.Contains(g, "noLeaks") && !strings.Contains(g, "testing.tRunner") {
-				ours = append(ours, g)
-			}
-		}
-		if len(ours) == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines outlived Shutdown:\n%s", len(ours), strings.Join(ours, "\n\n"))
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
 }
 
 // lockedWriter is a buffer that a logger may write while a test reads it.

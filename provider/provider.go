@@ -78,12 +78,19 @@ type Provider struct {
 	lastErr      error
 }
 
-// New checks cfg and returns a provider that is NOT_READY until Init.
+// New checks cfg and returns a provider that is NOT_READY until Init. A nil
+// Source, or a RemoteSource, FileSource or StaticSource that its
+// constructor did not build (a zero value or a nil pointer), fails here
+// with an error that names the constructor to use.
 func New(cfg Config) (*Provider, error) {
 	if cfg.Source == nil {
 		return nil, errors.New("provider: Config.Source is nil: use NewFileSource, NewStaticSource, NewRemoteSource or flagtest.New")
 	}
-	if v := reflect.ValueOf(cfg.Source); v.Kind() == reflect.Pointer && v.IsNil() {
+	if b, ok := cfg.Source.(builtSource); ok {
+		if err := b.built(); err != nil {
+			return nil, err
+		}
+	} else if v := reflect.ValueOf(cfg.Source); v.Kind() == reflect.Pointer && v.IsNil() {
 		return nil, fmt.Errorf("provider: Config.Source is a nil %T: check the error from the function that built it", cfg.Source)
 	}
 	p := &Provider{

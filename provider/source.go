@@ -2,6 +2,7 @@ package provider
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 
 	"github.com/switchyardhq/switchyard/evaluator"
@@ -50,4 +51,41 @@ type Sink interface {
 	// Logger is the provider's logger (Config.Logger), for the source's
 	// own log lines, so a provider is configured with one logger.
 	Logger() *slog.Logger
+}
+
+// builtSource is implemented by the sources of this package, whose zero
+// values cannot run: New calls built so that such a source fails there,
+// naming its constructor, instead of on the provider's goroutine.
+type builtSource interface {
+	built() error
+}
+
+// notBuilt is the error for a source of type name (a nil pointer, or a
+// zero value) that its constructor did not build.
+func notBuilt(isNil bool, name, constructor string) error {
+	if isNil {
+		return fmt.Errorf("provider: Config.Source is a nil *provider.%s: check the error from %s", name, constructor)
+	}
+	return fmt.Errorf("provider: Config.Source is a %s that was not built by its constructor: use %s", name, constructor)
+}
+
+func (s *RemoteSource) built() error {
+	if s == nil || s.client == nil {
+		return notBuilt(s == nil, "RemoteSource", "NewRemoteSource")
+	}
+	return nil
+}
+
+func (s *FileSource) built() error {
+	if s == nil || s.cfg.Path == "" || s.cfg.PollInterval <= 0 {
+		return notBuilt(s == nil, "FileSource", "NewFileSource")
+	}
+	return nil
+}
+
+func (s *StaticSource) built() error {
+	if s == nil || s.ev == nil {
+		return notBuilt(s == nil, "StaticSource", "NewStaticSource or NewStaticSourceJSON")
+	}
+	return nil
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/switchyardhq/switchyard/client/clienttest"
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/internal/leakcheck"
 )
 
 // ---- helpers -------------------------------------------------------------
@@ -1346,7 +1346,7 @@ func TestCloseWithOpenStreamsDoesNotHang(t *testing.T) {
 }
 
 func TestNoGoroutineLeak(t *testing.T) {
-	base := runtime.NumGoroutine()
+	leaks := leakcheck.Take(t)
 	for _, opts := range []clienttest.Options{{}, {TLS: true}, {TLS: true, HTTP2: true}} {
 		srv := clienttest.New(opts)
 		srv.AddClient("svc", "secret", "acme")
@@ -1373,14 +1373,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 		cancel()
 		srv.Client().CloseIdleConnections()
 	}
-	deadline := time.Now().Add(5 * time.Second)
-	for runtime.NumGoroutine() > base && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if n := runtime.NumGoroutine(); n > base {
-		buf := make([]byte, 1<<20)
-		t.Fatalf("%d goroutines after Close, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
-	}
+	leaks.Check(t)
 }
 
 func TestNewRejectsNegativeOptions(t *testing.T) {

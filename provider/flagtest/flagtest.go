@@ -34,7 +34,8 @@ import (
 )
 
 // TestData holds flags and segments and delivers them to providers. It is
-// safe for concurrent use.
+// safe for concurrent use. The zero value is an empty TestData, the same as
+// New returns.
 type TestData struct {
 	mu       sync.Mutex
 	flags    map[string]evaluator.Flag
@@ -56,13 +57,21 @@ var _ provider.Source = (*TestData)(nil)
 // New returns an empty TestData: a provider using it becomes READY with no
 // flags, and every evaluation returns FLAG_NOT_FOUND until flags are added.
 func New() *TestData {
-	td := &TestData{
-		flags:    map[string]evaluator.Flag{},
-		segments: map[string]evaluator.Segment{},
-		sinks:    map[*runSink]struct{}{},
-	}
-	td.current, _ = td.compile(td.flags, td.segments) // an empty ruleset is always valid
+	td := &TestData{}
+	td.initLocked()
 	return td
+}
+
+// initLocked gives a zero TestData its maps and empty ruleset. td.mu is
+// held (or td is not shared yet).
+func (td *TestData) initLocked() {
+	if td.sinks != nil {
+		return
+	}
+	td.flags = map[string]evaluator.Flag{}
+	td.segments = map[string]evaluator.Segment{}
+	td.sinks = map[*runSink]struct{}{}
+	td.current, _ = td.compile(td.flags, td.segments) // an empty ruleset is always valid
 }
 
 type runSink struct{ provider.Sink }
@@ -72,6 +81,7 @@ type runSink struct{ provider.Sink }
 func (td *TestData) Run(ctx context.Context, sink provider.Sink) error {
 	rs := &runSink{sink}
 	td.mu.Lock()
+	td.initLocked()
 	td.sinks[rs] = struct{}{}
 	if td.health == nil || !td.health.fatal {
 		sink.Update(td.current)
@@ -116,6 +126,7 @@ func (td *TestData) compile(flags map[string]evaluator.Flag, segments map[string
 func (td *TestData) apply(change func(flags map[string]evaluator.Flag, segments map[string]evaluator.Segment)) error {
 	td.mu.Lock()
 	defer td.mu.Unlock()
+	td.initLocked()
 	flags, segments := maps.Clone(td.flags), maps.Clone(td.segments)
 	change(flags, segments)
 	td.version++

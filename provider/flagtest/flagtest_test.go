@@ -128,3 +128,24 @@ func TestOutageIsReplayedToNewProviders(t *testing.T) {
 	td.Recover()
 	assert.Equal(t, openfeature.ReadyState, p.State())
 }
+
+// TestZeroTestDataIsEmpty: a TestData declared without New behaves as
+// New() does, instead of panicking on the provider's goroutine (or in
+// Update) on its nil maps.
+func TestZeroTestDataIsEmpty(t *testing.T) {
+	for _, update := range []bool{false, true} {
+		td := &flagtest.TestData{}
+		if update { // changed before any provider runs it
+			require.NoError(t, td.Update(td.Flag("f").BooleanValue(true)))
+		}
+		p, err := provider.New(provider.Config{Source: td, Logger: quiet})
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		require.NoError(t, p.InitWithContext(ctx, openfeature.EvaluationContext{}))
+		cancel()
+		require.NoError(t, td.Update(td.Flag("g").BooleanValue(true)))
+		assert.True(t, p.BooleanEvaluation(context.Background(), "g", false, nil).Value, "update=%v: a change reaches the provider", update)
+		assert.Equal(t, update, p.BooleanEvaluation(context.Background(), "f", false, nil).Value, "update=%v", update)
+		p.Shutdown()
+	}
+}
