@@ -16,51 +16,159 @@ import (
 
 // tokenSource fetches client-credentials tokens, caches one, refreshes it
 // before it expires, and drops it when the service rejects it. It is safe
-// for concurrent use; fetches are serialised.
+// for concurrent use.
+//
+// Token fetches are shared, not locked (SPEC section 3.1): at most one is
+// in flight, on a goroutine of its own, and every caller that needs a
+// token waits for it on its own context. mu is never held across I/O or a
+// call of secretFunc. The fetch runs on a context of its own that is
+// cancelled when the last caller waiting for it gives up, so the
+// ClientSecretFunc and the token request see a cancelled context once
+// nobody wants their result (at Shutdown, for example), and the goroutine
+// ends when they return.
 type tokenSource struct {
-	mu         sync.Mutex
+	// conf is used by the fetch in flight. Its ClientSecret is written
+	// only by that fetch, under mu, and read without mu only by it; a
+	// new fetch starts only after the previous one has returned.
 	conf       clientcredentials.Config
 	secretFunc func(context.Context) (Secret, error)
 	httpClient *http.Client // adds the tenant and SDK headers to token requests
 	now        func() time.Time
 
+	mu     sync.Mutex
 	tok    *oauth2.Token
-	issued time.Time // by now
-	expiry time.Time // by now; zero when the token does not expire
+	issued time.Time   // by now
+	expiry time.Time   // by now; zero when the token does not expire
+	fetch  *tokenFetch // the fetch in flight, or nil
+}
+
+// tokenFetch is one token fetch and the callers waiting for it.
+type tokenFetch struct {
+	done   chan struct{} // closed when the fetch has returned and is no longer ts.fetch
+	cancel context.CancelFunc
+
+	// Under tokenSource.mu.
+	waiters   int
+	abandoned bool // every waiter left and the fetch was cancelled
+
+	// Set before done is closed.
+	access string
+	err    error
 }
 
 // token returns a valid access token, fetching one when needed. fresh is
-// true when it was fetched by this call.
+// true when the token was fetched while this call waited, by a fetch it
+// started or joined: a 401 to it is not answered by fetching another
+// (SPEC section 3). When ctx ends first, token returns at once with an
+// error wrapping ctx.Err(); a fetch that fails is not cached, so each of
+// its waiters gets its error and the next call starts a new fetch.
 func (ts *tokenSource) token(ctx context.Context) (access string, fresh bool, err error) {
+	for {
+		ts.mu.Lock()
+		if ts.tok != nil && ts.valid(ts.now()) {
+			access := ts.tok.AccessToken
+			ts.mu.Unlock()
+			return access, false, nil
+		}
+		if err := ctx.Err(); err != nil {
+			ts.mu.Unlock()
+			return "", false, fmt.Errorf("client: fetch token: %w", err)
+		}
+		f := ts.fetch
+		if f == nil {
+			f = ts.startLocked(ctx)
+		}
+		if f.abandoned {
+			// Cancelled and still returning: the next fetch starts
+			// once it has.
+			ts.mu.Unlock()
+			select {
+			case <-f.done:
+				continue
+			case <-ctx.Done():
+				return "", false, fmt.Errorf("client: fetch token: %w", ctx.Err())
+			}
+		}
+		f.waiters++
+		ts.mu.Unlock()
+
+		select {
+		case <-f.done:
+			return f.access, f.err == nil, f.err
+		case <-ctx.Done():
+			ts.leave(f)
+			return "", false, fmt.Errorf("client: fetch token: %w", ctx.Err())
+		}
+	}
+}
+
+// startLocked starts a fetch. Its context keeps the values of ctx, the
+// context of the caller that started it, but not its deadline or
+// cancellation: it lives as long as any caller waits.
+func (ts *tokenSource) startLocked(ctx context.Context) *tokenFetch {
+	fctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	f := &tokenFetch{done: make(chan struct{}), cancel: cancel}
+	ts.fetch = f
+	go ts.run(fctx, f)
+	return f
+}
+
+// leave removes a waiter whose context ended, and cancels the fetch when
+// it was the last.
+func (ts *tokenSource) leave(f *tokenFetch) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	if ts.tok != nil && ts.valid(ts.now()) {
-		return ts.tok.AccessToken, false, nil
+	f.waiters--
+	if f.waiters == 0 && ts.fetch == f {
+		f.abandoned = true
+		f.cancel()
 	}
+}
+
+// run performs the fetch f, caches its token and wakes its waiters.
+func (ts *tokenSource) run(ctx context.Context, f *tokenFetch) {
+	defer f.cancel()
+	tok, err := ts.fetchToken(ctx)
+	ts.mu.Lock()
+	if err == nil {
+		// oauth2 sets Expiry from the wall clock; keep the lifetime and
+		// place it on ts.now, the clock valid reads.
+		ts.tok, ts.issued, ts.expiry = tok, ts.now(), time.Time{}
+		if !tok.Expiry.IsZero() {
+			ts.expiry = ts.issued.Add(time.Until(tok.Expiry))
+		}
+		f.access = tok.AccessToken
+	} else {
+		f.err = err
+	}
+	ts.fetch = nil
+	ts.mu.Unlock()
+	close(f.done)
+}
+
+// fetchToken gets the secret, when it comes from secretFunc, and requests
+// a token with it.
+func (ts *tokenSource) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 	if ts.secretFunc != nil {
 		s, err := ts.secretFunc(ctx)
 		if err != nil {
-			return "", false, fmt.Errorf("client: ClientSecretFunc: %w", err)
+			return nil, fmt.Errorf("client: ClientSecretFunc: %w", err)
 		}
 		if n := len(s); n < MinSecretLen {
-			return "", false, fmt.Errorf("client: ClientSecretFunc returned a secret of %d bytes, shorter than %d: check the secret store", n, MinSecretLen)
+			return nil, fmt.Errorf("client: ClientSecretFunc returned a secret of %d bytes, shorter than %d: check the secret store", n, MinSecretLen)
 		}
+		ts.mu.Lock()
 		ts.conf.ClientSecret = s.Reveal()
+		ts.mu.Unlock()
 	}
 	tok, err := ts.conf.Token(context.WithValue(ctx, oauth2.HTTPClient, ts.httpClient))
 	if err != nil {
-		return "", false, ts.tokenError(err)
+		return nil, ts.tokenError(err)
 	}
 	if tok.AccessToken == "" {
-		return "", false, errors.New("client: fetch token: the token endpoint returned no access_token")
+		return nil, errors.New("client: fetch token: the token endpoint returned no access_token")
 	}
-	// oauth2 sets Expiry from the wall clock; keep the lifetime and place
-	// it on ts.now, the clock valid reads.
-	ts.tok, ts.issued, ts.expiry = tok, ts.now(), time.Time{}
-	if !tok.Expiry.IsZero() {
-		ts.expiry = ts.issued.Add(time.Until(tok.Expiry))
-	}
-	return tok.AccessToken, true, nil
+	return tok, nil
 }
 
 // valid reports whether the cached token can still be used: it is
@@ -107,18 +215,19 @@ func (ts *tokenSource) secretsLocked() []string {
 // tokenError converts an oauth2 error into a StatusError without the
 // secret, or wraps a transport error.
 func (ts *tokenSource) tokenError(err error) error {
+	secrets := ts.secrets()
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
 		return &StatusError{
 			Op:         "fetch token",
 			StatusCode: re.Response.StatusCode,
 			RequestID:  requestID(re.Response.Header),
-			Body:       excerpt(re.Body, ts.secretsLocked()...),
+			Body:       excerpt(re.Body, secrets...),
 			RetryAfter: re.Response.Header.Get("Retry-After"),
 			OAuthError: re.ErrorCode,
 		}
 	}
-	return &redactedError{msg: "client: fetch token: " + excerpt([]byte(err.Error()), ts.secretsLocked()...), err: err}
+	return &redactedError{msg: "client: fetch token: " + excerpt([]byte(err.Error()), secrets...), err: err}
 }
 
 // redactedError carries an error whose text was redacted, keeping the

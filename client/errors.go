@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 )
@@ -79,6 +80,58 @@ func (e *StatusError) Temporary() bool {
 		return true
 	}
 	return false
+}
+
+// maxServiceString bounds a service string the SDK keeps (SPEC section
+// 3.1).
+const maxServiceString = 256
+
+// serviceString checks a string taken from a service response (an ETag, a
+// stream event id, a request ID, an OAuth2 error code) before the SDK
+// stores it, puts it in an error or a log line, or sends it back (SPEC
+// section 3.1, "service strings are untrusted").
+//
+// The rule: s is kept, unchanged, when it is at most 256 bytes of visible
+// ASCII (0x21 to 0x7E: no space, control character or non-ASCII byte) and
+// contains none of secrets; anything else is dropped whole, never cut or
+// redacted, so a kept value is exactly what the service sent and one bad
+// value cannot poison a later request. Secrets shorter than MinSecretLen
+// are ignored, as in excerpt, since they cannot be told from other text;
+// callers pass every form of every credential they hold (secretForms,
+// tokenSource.secrets). It returns the kept value and true, or "" and
+// false when a non-empty s was dropped, which the caller should report
+// once; an empty s gives "" and true.
+func serviceString(s string, secrets ...string) (string, bool) {
+	if len(s) > maxServiceString {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7E {
+			return "", false
+		}
+	}
+	for _, secret := range secrets {
+		if len(secret) >= MinSecretLen && strings.Contains(s, secret) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// requestIDHeaders are the headers a service's request ID is read from, the
+// first one set winning.
+var requestIDHeaders = []string{"X-Request-ID", "Request-Id", "X-Correlation-ID"}
+
+// serviceRequestID returns the response's request ID checked by
+// serviceString: the value of the first of requestIDHeaders that is set,
+// or "" and false when that value was dropped.
+func serviceRequestID(h http.Header, secrets ...string) (string, bool) {
+	for _, k := range requestIDHeaders {
+		if v := h.Get(k); v != "" {
+			return serviceString(v, secrets...)
+		}
+	}
+	return "", true
 }
 
 // secretForms returns secret as sent and in the encodings a server or a

@@ -1,0 +1,449 @@
+package client
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
+)
+
+// testSecret is the client secret of the tests in this file: long enough to
+// be redacted, distinctive enough to be found in any text that leaks it.
+const testSecret = "sk-test-0123456789abcdefSECRET"
+
+// The tests in this file do not call t.Parallel: a parallel test paused
+// while TestNoGoroutineLeak runs would show this package in its stack,
+// and they are fast (time is virtual in synctest).
+
+func TestServiceString(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		keep bool
+	}{
+		{"empty", "", true},
+		{"request ID", "req-0042", true},
+		{"strong ETag", `"v1-3f2a"`, true},
+		{"weak ETag", `W/"v1"`, true},
+		{"every visible ASCII byte", "!~" + `"#$%&'()*+,-./09:;<=>?@AZ[\]^_` + "`az{|}", true},
+		{"256 bytes", strings.Repeat("a", 256), true},
+		{"257 bytes", strings.Repeat("a", 257), false},
+		{"space", "req 1", false},
+		{"control character", "2\x01", false},
+		{"newline", "req\r\nSet-Cookie:x", false},
+		{"DEL", "req\x7f", false},
+		{"non-ASCII", "req-é", false},
+		{"invalid UTF-8", "req-\xff", false},
+		{"the secret", testSecret, false},
+		{"the secret inside", "id-" + testSecret + "-x", false},
+		{"a short secret is ignored", "id-short", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := serviceString(tt.in, testSecret, "short", "")
+			if tt.keep {
+				assert.True(t, ok, "serviceString(%q) dropped it", tt.in)
+				assert.Equal(t, tt.in, got, "a kept value is unchanged")
+			} else {
+				assert.False(t, ok, "serviceString(%q) kept it", tt.in)
+				assert.Empty(t, got, "a dropped value is dropped whole")
+			}
+		})
+	}
+}
+
+func TestServiceRequestID(t *testing.T) {
+	h := http.Header{}
+	id, ok := serviceRequestID(h)
+	assert.True(t, ok)
+	assert.Empty(t, id, "no header")
+
+	h.Set("X-Correlation-ID", "corr-1")
+	id, ok = serviceRequestID(h)
+	assert.True(t, ok)
+	assert.Equal(t, "corr-1", id)
+
+	h.Set("X-Request-Id", "req-1")
+	id, _ = serviceRequestID(h)
+	assert.Equal(t, "req-1", id, "X-Request-ID comes first")
+
+	h.Set("X-Request-Id", "req "+testSecret)
+	id, ok = serviceRequestID(h, testSecret)
+	assert.False(t, ok)
+	assert.Empty(t, id, "a bad first header is dropped, not replaced by the next one")
+}
+
+// fakeEndpoint is a token endpoint without a network, for tokenSource in a
+// synctest bubble. Every request waits until the test closes release (or
+// the request's context ends, as a real transport would), then is answered
+// by respond, or with a token valid for an hour.
+type fakeEndpoint struct {
+	release chan struct{}
+	respond func(n int, r *http.Request) *http.Response // n counts requests from 1
+
+	mu   sync.Mutex
+	reqs []*http.Request
+}
+
+func newFakeEndpoint() *fakeEndpoint { return &fakeEndpoint{release: make(chan struct{})} }
+
+func (e *fakeEndpoint) RoundTrip(r *http.Request) (*http.Response, error) {
+	e.mu.Lock()
+	e.reqs = append(e.reqs, r)
+	n := len(e.reqs)
+	e.mu.Unlock()
+	select {
+	case <-e.release:
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
+	if e.respond != nil {
+		return e.respond(n, r), nil
+	}
+	return tokenResponse(r, accessToken(n), 3600), nil
+}
+
+// count returns the number of token requests so far.
+func (e *fakeEndpoint) count() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return len(e.reqs)
+}
+
+// request returns the nth token request, from 1.
+func (e *fakeEndpoint) request(n int) *http.Request {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.reqs[n-1]
+}
+
+// accessToken is the token fakeEndpoint issues to its nth request.
+func accessToken(n int) string { return fmt.Sprintf("at-%d-0123456789abcdef", n) }
+
+func tokenResponse(r *http.Request, access string, expiresIn int) *http.Response {
+	return response(r, http.StatusOK, nil, fmt.Sprintf(`{"access_token":%q,"token_type":"Bearer","expires_in":%d}`, access, expiresIn))
+}
+
+// response is a JSON response to r with the given extra header.
+func response(r *http.Request, status int, header http.Header, body string) *http.Response {
+	h := http.Header{"Content-Type": {"application/json"}}
+	for k, v := range header {
+		h[k] = v
+	}
+	return &http.Response{
+		Status: fmt.Sprintf("%d %s", status, http.StatusText(status)), StatusCode: status,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: h, Body: io.NopCloser(strings.NewReader(body)), ContentLength: int64(len(body)),
+		Request: r,
+	}
+}
+
+// newTokenSource returns a tokenSource of ep on the clock of time.Now
+// (virtual in a synctest bubble).
+func newTokenSource(ep http.RoundTripper) *tokenSource {
+	return &tokenSource{
+		conf: clientcredentials.Config{
+			ClientID: "svc-test", ClientSecret: testSecret,
+			TokenURL: "https://auth.example/token", AuthStyle: oauth2.AuthStyleInHeader,
+		},
+		httpClient: &http.Client{Transport: ep},
+		now:        time.Now,
+	}
+}
+
+type tokenResult struct {
+	access string
+	fresh  bool
+	err    error
+}
+
+// goToken calls ts.token(ctx) on a goroutine; the result arrives on the
+// channel.
+func goToken(ctx context.Context, ts *tokenSource) <-chan tokenResult {
+	c := make(chan tokenResult, 1)
+	go func() {
+		access, fresh, err := ts.token(ctx)
+		c <- tokenResult{access, fresh, err}
+	}()
+	return c
+}
+
+// waiters returns the number of callers waiting for the fetch in flight.
+func waiters(ts *tokenSource) int {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if ts.fetch == nil {
+		return 0
+	}
+	return ts.fetch.waiters
+}
+
+// TestTokenFetchIsShared: concurrent callers without a token wait for one
+// fetch, and all get its token as fresh.
+func TestTokenFetchIsShared(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ep := newFakeEndpoint()
+		ts := newTokenSource(ep)
+		const n = 8
+		var results []<-chan tokenResult
+		for range n {
+			results = append(results, goToken(t.Context(), ts))
+		}
+		synctest.Wait() // every caller is waiting; the fetch is blocked in the endpoint
+		require.Equal(t, 1, ep.count(), "token requests while the fetch is blocked")
+		require.Equal(t, n, waiters(ts), "callers waiting for the fetch")
+
+		close(ep.release)
+		for i, c := range results {
+			r := <-c
+			require.NoError(t, r.err, "caller %d", i)
+			assert.Equal(t, accessToken(1), r.access, "caller %d", i)
+			assert.True(t, r.fresh, "caller %d waited for the fetch: its token is fresh", i)
+		}
+		access, fresh, err := ts.token(t.Context())
+		require.NoError(t, err)
+		assert.Equal(t, accessToken(1), access)
+		assert.False(t, fresh, "a cached token is not fresh")
+		assert.Equal(t, 1, ep.count(), "token requests")
+	})
+}
+
+// TestTokenCallerWithShortContextReturnsAtOnce: a caller whose context ends
+// while another caller's fetch is blocked returns at that moment with its
+// context's error, and the fetch carries on for the other caller.
+func TestTokenCallerWithShortContextReturnsAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ep := newFakeEndpoint()
+		ts := newTokenSource(ep)
+		first := goToken(t.Context(), ts)
+		synctest.Wait()
+		require.Equal(t, 1, ep.count())
+
+		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		_, _, err := ts.token(ctx)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		assert.Equal(t, 200*time.Millisecond, time.Since(start), "token returned when its context ended (virtual time)")
+		assert.True(t, strings.HasPrefix(err.Error(), "client: "), "package prefix: %q", err)
+
+		synctest.Wait()
+		assert.NoError(t, ep.request(1).Context().Err(), "the fetch goes on while a caller waits for it")
+		close(ep.release)
+		r := <-first
+		require.NoError(t, r.err)
+		assert.Equal(t, accessToken(1), r.access)
+		assert.Equal(t, 1, ep.count(), "token requests")
+	})
+}
+
+// TestTokenFetchIsCancelledWithItsLastCaller: the fetch's context, seen by
+// ClientSecretFunc and by the token request, is cancelled when the last
+// caller waiting for it gives up (as at Shutdown), and not before; the
+// fetch's goroutine ends (synctest.Test waits for it), and the cancelled
+// fetch is not cached.
+func TestTokenFetchIsCancelledWithItsLastCaller(t *testing.T) {
+	for _, blockIn := range []string{"ClientSecretFunc", "token request"} {
+		t.Run(blockIn, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				ts := newTokenSource(ep)
+				secretRelease := make(chan struct{})
+				var secretCtxs []context.Context // the contexts ClientSecretFunc was called with
+				ts.conf.ClientSecret = ""
+				ts.secretFunc = func(ctx context.Context) (Secret, error) {
+					secretCtxs = append(secretCtxs, ctx)
+					if blockIn == "ClientSecretFunc" {
+						select {
+						case <-secretRelease:
+						case <-ctx.Done():
+							return "", ctx.Err()
+						}
+					}
+					return testSecret, nil
+				}
+				// fetchCtx is the context of the first fetch, where it is blocked.
+				fetchCtx := func() context.Context {
+					if blockIn == "ClientSecretFunc" {
+						return secretCtxs[0]
+					}
+					return ep.request(1).Context()
+				}
+
+				ctxA, cancelA := context.WithCancel(t.Context())
+				ctxB, cancelB := context.WithCancel(t.Context())
+				a, b := goToken(ctxA, ts), goToken(ctxB, ts)
+				synctest.Wait()
+				require.Equal(t, 2, waiters(ts))
+
+				cancelA()
+				synctest.Wait()
+				ra := <-a
+				require.ErrorIs(t, ra.err, context.Canceled)
+				assert.NoError(t, fetchCtx().Err(), "the fetch is cancelled while a caller still waits for it")
+
+				cancelB()
+				synctest.Wait()
+				rb := <-b
+				require.ErrorIs(t, rb.err, context.Canceled)
+				require.Error(t, fetchCtx().Err(), "the fetch goes on with nobody waiting for it")
+				assert.Len(t, secretCtxs, 1, "ClientSecretFunc calls")
+
+				// The cancelled fetch is not cached: the next caller starts
+				// a fetch that succeeds.
+				close(secretRelease)
+				close(ep.release)
+				access, fresh, err := ts.token(t.Context())
+				require.NoError(t, err)
+				assert.True(t, fresh)
+				assert.Len(t, secretCtxs, 2, "ClientSecretFunc calls")
+				assert.Equal(t, accessToken(ep.count()), access)
+			})
+		})
+	}
+}
+
+// TestFailedTokenFetchIsSharedNotCached: the callers that joined a failed
+// fetch all get its error; the next caller starts a new fetch.
+func TestFailedTokenFetchIsSharedNotCached(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ep := newFakeEndpoint()
+		ep.respond = func(n int, r *http.Request) *http.Response {
+			if n == 1 {
+				return response(r, http.StatusServiceUnavailable, http.Header{"X-Request-Id": {"req-1"}}, `{"error":"temporarily_unavailable"}`)
+			}
+			return tokenResponse(r, accessToken(n), 3600)
+		}
+		ts := newTokenSource(ep)
+		var results []<-chan tokenResult
+		for range 3 {
+			results = append(results, goToken(t.Context(), ts))
+		}
+		synctest.Wait()
+		close(ep.release)
+		for i, c := range results {
+			r := <-c
+			var se *StatusError
+			require.ErrorAs(t, r.err, &se, "caller %d", i)
+			assert.Equal(t, http.StatusServiceUnavailable, se.StatusCode)
+			assert.Equal(t, "req-1", se.RequestID)
+		}
+		assert.Equal(t, 1, ep.count(), "the callers shared one failed fetch")
+
+		access, fresh, err := ts.token(t.Context())
+		require.NoError(t, err)
+		assert.True(t, fresh)
+		assert.Equal(t, accessToken(2), access)
+		assert.Equal(t, 2, ep.count(), "a failed fetch is not cached")
+	})
+}
+
+// TestTokenRefreshPoint: a token is replaced a fifth of its lifetime, at
+// most 60 s, before it expires, and dropped by invalidate, on the injected
+// clock (virtual time here).
+func TestTokenRefreshPoint(t *testing.T) {
+	for _, tt := range []struct {
+		lifetime, refresh time.Duration
+	}{
+		{100 * time.Second, 80 * time.Second},
+		{time.Hour, time.Hour - time.Minute},
+	} {
+		t.Run(tt.lifetime.String(), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				close(ep.release)
+				ep.respond = func(n int, r *http.Request) *http.Response {
+					return tokenResponse(r, accessToken(n), int(tt.lifetime/time.Second))
+				}
+				ts := newTokenSource(ep)
+				access, _, err := ts.token(t.Context())
+				require.NoError(t, err)
+				require.Equal(t, accessToken(1), access)
+
+				time.Sleep(tt.refresh - time.Second)
+				access, fresh, err := ts.token(t.Context())
+				require.NoError(t, err)
+				assert.Equal(t, accessToken(1), access, "1 s before the refresh point")
+				assert.False(t, fresh)
+
+				time.Sleep(time.Second)
+				access, fresh, err = ts.token(t.Context())
+				require.NoError(t, err)
+				assert.Equal(t, accessToken(2), access, "at the refresh point")
+				assert.True(t, fresh)
+
+				ts.invalidate("some other token")
+				access, _, _ = ts.token(t.Context())
+				assert.Equal(t, accessToken(2), access, "invalidate drops only the token it names")
+				ts.invalidate(access)
+				access, _, _ = ts.token(t.Context())
+				assert.Equal(t, accessToken(3), access, "after invalidate")
+			})
+		})
+	}
+}
+
+// TestTokenFetchOverHTTPIsCancelledWithItsCaller: over a real transport,
+// the token request's context (r.Context() in the handler) ends when the
+// only caller gives up, the caller returns at once, and no goroutine of
+// the fetch remains.
+func TestTokenFetchOverHTTPIsCancelledWithItsCaller(t *testing.T) {
+	entered, cancelled, ended := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The server watches the connection, and so can cancel
+		// r.Context(), only once the body has been read.
+		_, _ = io.Copy(io.Discard, r.Body)
+		close(entered)
+		select {
+		case <-r.Context().Done():
+			close(cancelled)
+		case <-ended:
+		}
+	}))
+	defer srv.Close()
+	defer close(ended)
+	c, err := New(Config{
+		BaseURL: srv.URL, TenantID: "acme", Environment: "production",
+		ClientID: "svc-test", ClientSecret: testSecret, AuthStyle: oauth2.AuthStyleInHeader,
+	})
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	res := goToken(ctx, c.tokens)
+	waitFor(t, entered, "the token request")
+	cancel()
+	r := <-res
+	require.ErrorIs(t, r.err, context.Canceled)
+	waitFor(t, cancelled, "the token request's context to end")
+	c.tokens.mu.Lock()
+	f := c.tokens.fetch
+	c.tokens.mu.Unlock()
+	if f != nil {
+		waitFor(t, f.done, "the fetch to return")
+	}
+}
+
+// waitFor fails the test when c is not closed within 10 s; a guard, not a
+// sleep: it returns as soon as c is closed.
+func waitFor(t *testing.T, c <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-c:
+	case <-time.After(10 * time.Second):
+		require.FailNow(t, "timed out waiting for "+what)
+	}
+}
+
+var _ = errors.New
