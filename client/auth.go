@@ -150,9 +150,9 @@ func (ts *tokenSource) run(ctx context.Context, f *tokenFetch) {
 // a token with it.
 func (ts *tokenSource) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 	if ts.secretFunc != nil {
-		s, err := ts.secretFunc(ctx)
+		s, err := ts.callSecretFunc(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("client: ClientSecretFunc: %w", err)
+			return nil, err
 		}
 		if n := len(s); n < MinSecretLen {
 			return nil, fmt.Errorf("client: ClientSecretFunc returned a secret of %d bytes, shorter than %d: check the secret store", n, MinSecretLen)
@@ -169,6 +169,23 @@ func (ts *tokenSource) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 		return nil, errors.New("client: fetch token: the token endpoint returned no access_token")
 	}
 	return tok, nil
+}
+
+// callSecretFunc calls the application's ClientSecretFunc. A panic in it
+// would kill the process (it runs on the SDK's goroutine): it is recovered
+// and returned as an error matching ErrCredentialsFunc. The panic value is
+// not included, since it could hold the secret.
+func (ts *tokenSource) callSecretFunc(ctx context.Context) (s Secret, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s, err = "", fmt.Errorf("%w: it panicked (the panic value is not shown: it could hold the secret); fix the function", ErrCredentialsFunc)
+		}
+	}()
+	s, err = ts.secretFunc(ctx)
+	if err != nil {
+		return "", fmt.Errorf("%w: %w", ErrCredentialsFunc, err)
+	}
+	return s, nil
 }
 
 // valid reports whether the cached token can still be used: it is
@@ -221,13 +238,28 @@ func (ts *tokenSource) tokenError(err error) error {
 		return &StatusError{
 			Op:         "fetch token",
 			StatusCode: re.Response.StatusCode,
-			RequestID:  requestID(re.Response.Header),
+			RequestID:  tokenRequestID(re.Response.Header, secrets),
 			Body:       excerpt(re.Body, secrets...),
 			RetryAfter: re.Response.Header.Get("Retry-After"),
-			OAuthError: re.ErrorCode,
+			OAuthError: oauthCode(re.ErrorCode, secrets),
 		}
 	}
 	return &redactedError{msg: "client: fetch token: " + excerpt([]byte(err.Error()), secrets...), err: err}
+}
+
+// tokenRequestID is the token endpoint's request ID, checked like every
+// service string.
+func tokenRequestID(h http.Header, secrets []string) string {
+	id, _ := serviceRequestID(h, secrets...)
+	return id
+}
+
+// oauthCode is the OAuth2 error code of a token response, or "" when it is
+// not a service string the SDK keeps (an echoed secret, a control
+// character, an essay).
+func oauthCode(code string, secrets []string) string {
+	code, _ = serviceString(code, secrets...)
+	return code
 }
 
 // redactedError carries an error whose text was redacted, keeping the

@@ -447,3 +447,123 @@ func waitFor(t *testing.T, c <-chan struct{}, what string) {
 }
 
 var _ = errors.New
+
+// TestClientSecretFuncPanicIsRecovered: a panicking credentials function
+// is an error of the call, not the end of the process, and the panic
+// value, which may be the secret, is not repeated.
+func TestClientSecretFuncPanicIsRecovered(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ep := newFakeEndpoint()
+		close(ep.release)
+		ts := newTokenSource(ep)
+		ts.secretFunc = func(context.Context) (Secret, error) { panic("secret store down: " + testSecret) }
+		_, _, err := ts.token(context.Background())
+		require.ErrorIs(t, err, ErrCredentialsFunc)
+		assert.NotErrorIs(t, err, ErrInvalidCredentials, "the service rejected nothing")
+		assert.Contains(t, err.Error(), "panicked")
+		assert.NotContains(t, err.Error(), testSecret)
+		assert.Zero(t, ep.count(), "no token request without a secret")
+
+		// The next call tries again, and a working function is used.
+		ts.secretFunc = func(context.Context) (Secret, error) { return testSecret, nil }
+		access, fresh, err := ts.token(context.Background())
+		require.NoError(t, err)
+		assert.True(t, fresh)
+		assert.Equal(t, accessToken(1), access)
+	})
+}
+
+func TestClientSecretFuncErrorIsACredentialsError(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ep := newFakeEndpoint()
+		close(ep.release)
+		ts := newTokenSource(ep)
+		boom := errors.New("vault sealed")
+		ts.secretFunc = func(context.Context) (Secret, error) { return "", boom }
+		_, _, err := ts.token(context.Background())
+		require.ErrorIs(t, err, ErrCredentialsFunc)
+		require.ErrorIs(t, err, boom)
+	})
+}
+
+// TestTokenEndpointEchoesAreDropped: a token endpoint that echoes the
+// credentials in its request ID or in the OAuth2 error code must not get
+// them into the error, and neither may a request ID that is not a service
+// string (a control character, more than 256 bytes).
+func TestTokenEndpointEchoesAreDropped(t *testing.T) {
+	basic := "Basic " // the Basic header's credentials, as the endpoint saw them
+	cases := []struct {
+		name      string
+		requestID func(r *http.Request) string
+		code      func(r *http.Request) string
+	}{
+		{"secret in the request ID", func(*http.Request) string { return "req-" + testSecret }, nil},
+		{"Basic header in the request ID", func(r *http.Request) string {
+			return strings.TrimPrefix(r.Header.Get("Authorization"), basic)
+		}, nil},
+		{"secret as the error code", nil, func(*http.Request) string { return testSecret }},
+		{"control character in the request ID", func(*http.Request) string { return "req-1\x01" }, nil},
+		{"overlong request ID", func(*http.Request) string { return strings.Repeat("r", 300) }, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				close(ep.release)
+				ep.respond = func(_ int, r *http.Request) *http.Response {
+					h := http.Header{}
+					if c.requestID != nil {
+						h.Set("X-Request-ID", c.requestID(r))
+					}
+					code := "invalid_request"
+					if c.code != nil {
+						code = c.code(r)
+					}
+					return response(r, http.StatusBadRequest, h, fmt.Sprintf(`{"error":%q}`, code))
+				}
+				ts := newTokenSource(ep)
+				_, _, err := ts.token(context.Background())
+				var se *StatusError
+				require.ErrorAs(t, err, &se)
+				auth := strings.TrimPrefix(ep.request(1).Header.Get("Authorization"), basic)
+				for _, leaked := range []string{testSecret, auth} {
+					assert.NotContains(t, err.Error(), leaked)
+					assert.NotContains(t, fmt.Sprintf("%+v", se), leaked)
+				}
+				assert.NotContains(t, err.Error(), "\x01")
+				if c.requestID != nil {
+					assert.Empty(t, se.RequestID, "dropped whole")
+				}
+				if c.code != nil {
+					assert.Empty(t, se.OAuthError)
+				}
+			})
+		})
+	}
+}
+
+// TestServiceEchoesOfCredentialsAreDropped: a ruleset response whose
+// request ID echoes the bearer token or the API key, and an ETag or event
+// id that does, are dropped; Redact scrubs text such as a validation
+// message quoting a field name.
+func TestServiceEchoesOfCredentialsAreDropped(t *testing.T) {
+	const apiKey = "api-key-0123456789-ECHOED"
+	var echo func(r *http.Request) string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Request-ID", echo(r))
+		w.Header().Set("ETag", `"`+echo(r)+`"`)
+		w.WriteHeader(http.StatusOK)
+		_, _ = io.WriteString(w, `{}`)
+	}))
+	defer srv.Close()
+	c, err := New(Config{BaseURL: srv.URL, TenantID: "acme", Environment: "prod", APIKey: apiKey})
+	require.NoError(t, err)
+	defer c.CloseIdleConnections()
+	echo = func(r *http.Request) string { return r.Header.Get("X-API-Key") }
+	rs, err := c.FetchRuleset(context.Background(), "")
+	require.NoError(t, err)
+	assert.Empty(t, rs.RequestID, "a request ID that echoes the API key is dropped")
+	assert.Empty(t, rs.ETag, "so is an ETag, which would be sent back")
+	assert.True(t, rs.InvalidETag)
+	assert.Equal(t, `unknown field "[REDACTED]"`, c.Redact(`unknown field "`+apiKey+`"`))
+}

@@ -14,7 +14,6 @@ import (
 
 	"golang.org/x/oauth2/clientcredentials"
 
-	"github.com/switchyardhq/switchyard/internal/protocol"
 	"github.com/switchyardhq/switchyard/internal/version"
 )
 
@@ -101,17 +100,25 @@ func (t *headerTransport) CloseIdleConnections() {
 }
 
 // requestID returns the service's request ID, or "" when it sent none or
-// one that is not 1 to 256 bytes of visible ASCII.
-func requestID(h http.Header) string {
-	for _, k := range []string{"X-Request-ID", "X-Request-Id", "Request-Id", "X-Correlation-ID"} {
-		if v := h.Get(k); v != "" {
-			if !protocol.ValidServiceString(v) {
-				return ""
-			}
-			return v
+// one that serviceString drops (not visible ASCII, too long, or holding a
+// credential).
+func (c *Client) requestID(h http.Header) string {
+	id, _ := serviceRequestID(h, c.secrets()...)
+	return id
+}
+
+// Redact returns text with every credential the client holds (the client
+// secret in each form it is sent in, the API key, access tokens) replaced
+// by [REDACTED]. The provider passes text derived from responses through
+// it, such as a validation message that quotes a field name, before it
+// reaches an error, a log line or an event.
+func (c *Client) Redact(text string) string {
+	for _, secret := range c.secrets() {
+		if len(secret) >= MinSecretLen {
+			text = strings.ReplaceAll(text, secret, redacted)
 		}
 	}
-	return ""
+	return text
 }
 
 // secrets lists the credentials to redact from error text.
@@ -177,7 +184,7 @@ func (c *Client) statusError(op string, resp *http.Response) error {
 	return &StatusError{
 		Op:         op,
 		StatusCode: resp.StatusCode,
-		RequestID:  requestID(resp.Header),
+		RequestID:  c.requestID(resp.Header),
 		Body:       excerptCut(body, len(body) == limit, secrets...),
 		RetryAfter: resp.Header.Get("Retry-After"),
 	}
@@ -228,25 +235,26 @@ func (c *Client) FetchRuleset(ctx context.Context, etag string) (*Ruleset, error
 	switch resp.StatusCode {
 	case http.StatusNotModified:
 		drain(resp)
-		return &Ruleset{NotModified: true, ETag: etag, RequestID: requestID(resp.Header)}, nil
+		return &Ruleset{NotModified: true, ETag: etag, RequestID: c.requestID(resp.Header)}, nil
 	case http.StatusOK:
 	default:
 		return nil, c.statusError(op, resp)
 	}
 	defer resp.Body.Close()
 	if resp.ContentLength > c.cfg.MaxRulesetBytes {
-		return nil, fmt.Errorf("%w: Content-Length %d exceeds the %d-byte limit (Config.MaxRulesetBytes), request ID %s", ErrTooLarge, resp.ContentLength, c.cfg.MaxRulesetBytes, requestID(resp.Header))
+		return nil, fmt.Errorf("%w: Content-Length %d exceeds the %d-byte limit (Config.MaxRulesetBytes), request ID %s", ErrTooLarge, resp.ContentLength, c.cfg.MaxRulesetBytes, c.requestID(resp.Header))
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.cfg.MaxRulesetBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("client: %s: reading the body: %w", op, err)
 	}
 	if int64(len(data)) > c.cfg.MaxRulesetBytes {
-		return nil, fmt.Errorf("%w: the body exceeds the %d-byte limit (Config.MaxRulesetBytes), request ID %s", ErrTooLarge, c.cfg.MaxRulesetBytes, requestID(resp.Header))
+		return nil, fmt.Errorf("%w: the body exceeds the %d-byte limit (Config.MaxRulesetBytes), request ID %s", ErrTooLarge, c.cfg.MaxRulesetBytes, c.requestID(resp.Header))
 	}
-	rs := &Ruleset{Data: data, ETag: resp.Header.Get("ETag"), RequestID: requestID(resp.Header)}
-	if rs.ETag != "" && !protocol.ValidServiceString(rs.ETag) {
-		rs.ETag, rs.InvalidETag = "", true // unfit to send back as If-None-Match
+	rs := &Ruleset{Data: data, RequestID: c.requestID(resp.Header)}
+	var ok bool
+	if rs.ETag, ok = serviceString(resp.Header.Get("ETag"), c.secrets()...); !ok {
+		rs.InvalidETag = true // unfit to send back as If-None-Match
 	}
 	return rs, nil
 }

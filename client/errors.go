@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/switchyardhq/switchyard/internal/protocol"
 )
 
 // Sentinels for conditions callers branch on; StatusError and token errors
@@ -19,6 +21,11 @@ var (
 	ErrForbidden = errors.New("client: forbidden")
 	// ErrNotFound: 404, for example an unknown environment.
 	ErrNotFound = errors.New("client: not found")
+	// ErrCredentialsFunc: Config.ClientSecretFunc returned an error or
+	// panicked. It is not ErrInvalidCredentials: the service did not reject
+	// anything, and a secret store that fails may recover, so callers retry
+	// with backoff.
+	ErrCredentialsFunc = errors.New("client: ClientSecretFunc failed")
 	// ErrTooLarge: a response body exceeded Config.MaxRulesetBytes.
 	ErrTooLarge = errors.New("client: response body too large")
 )
@@ -82,33 +89,25 @@ func (e *StatusError) Temporary() bool {
 	return false
 }
 
-// maxServiceString bounds a service string the SDK keeps (SPEC section
-// 3.1).
-const maxServiceString = 256
-
 // serviceString checks a string taken from a service response (an ETag, a
 // stream event id, a request ID, an OAuth2 error code) before the SDK
-// stores it, puts it in an error or a log line, or sends it back (SPEC
-// section 3.1, "service strings are untrusted").
+// stores it, puts it in an error or a log line, or sends it back.
 //
-// The rule: s is kept, unchanged, when it is at most 256 bytes of visible
-// ASCII (0x21 to 0x7E: no space, control character or non-ASCII byte) and
-// contains none of secrets; anything else is dropped whole, never cut or
-// redacted, so a kept value is exactly what the service sent and one bad
-// value cannot poison a later request. Secrets shorter than MinSecretLen
-// are ignored, as in excerpt, since they cannot be told from other text;
-// callers pass every form of every credential they hold (secretForms,
-// tokenSource.secrets). It returns the kept value and true, or "" and
-// false when a non-empty s was dropped, which the caller should report
-// once; an empty s gives "" and true.
+// The rule: s is kept, unchanged, when protocol.ValidServiceString accepts
+// it (1 to 256 bytes of visible ASCII) and it contains none of secrets;
+// anything else is dropped whole, never cut or redacted, so a kept value
+// is exactly what the service sent and one bad value cannot poison a later
+// request. Secrets shorter than MinSecretLen are ignored, as in excerpt,
+// since they cannot be told from other text; callers pass every form of
+// every credential they hold (Client.secrets). It returns the kept value
+// and true, or "" and false when a non-empty s was dropped, which the
+// caller should report once; an empty s gives "" and true.
 func serviceString(s string, secrets ...string) (string, bool) {
-	if len(s) > maxServiceString {
-		return "", false
+	if s == "" {
+		return "", true
 	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < 0x21 || s[i] > 0x7E {
-			return "", false
-		}
+	if !protocol.ValidServiceString(s) {
+		return "", false
 	}
 	for _, secret := range secrets {
 		if len(secret) >= MinSecretLen && strings.Contains(s, secret) {

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/switchyardhq/switchyard/internal/protocol"
 	"github.com/switchyardhq/switchyard/internal/sse"
 )
 
@@ -100,9 +99,10 @@ func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(Str
 			}
 			return streamErr(ctx, fmt.Errorf("client: ruleset stream: %w", err))
 		}
-		out := StreamEvent{Type: ev.Type, ID: ev.ID, Data: ev.Data}
-		if out.ID != "" && !protocol.ValidServiceString(out.ID) {
-			out.ID, out.InvalidID = "", true
+		out := StreamEvent{Type: ev.Type, Data: ev.Data}
+		var ok bool
+		if out.ID, ok = serviceString(ev.ID, c.secrets()...); !ok {
+			out.InvalidID = true
 		}
 		if err := handle(out); err != nil {
 			return err

@@ -384,11 +384,13 @@ func (r *remoteRun) poll(ctx context.Context) pollResult {
 // already served, delivers it.
 func (r *remoteRun) apply(data []byte, o origin) error {
 	ev, err := evaluator.Load(data)
-	if err != nil {
-		return &rejectedError{requestID: o.requestID, err: err}
+	if err == nil {
+		err = r.s.checkOwner(ev, true)
 	}
-	if err := r.s.checkOwner(ev, true); err != nil {
-		return &rejectedError{requestID: o.requestID, err: err}
+	if err != nil {
+		// A validation message quotes the document (an unknown field's
+		// name), which the service controls: scrub the credentials.
+		return &rejectedError{requestID: o.requestID, msg: r.s.client.Redact(err.Error()), err: err}
 	}
 	r.writeMu.Lock()
 	defer r.writeMu.Unlock()
@@ -429,11 +431,12 @@ func (r *remoteRun) apply(data []byte, o origin) error {
 // rejectedError is a document the service sent that failed validation.
 type rejectedError struct {
 	requestID string
+	msg       string // err's text, with credentials redacted
 	err       error
 }
 
 func (e *rejectedError) Error() string {
-	msg := "provider: ruleset from the flag service rejected; the last good ruleset keeps serving: " + e.err.Error()
+	msg := "provider: ruleset from the flag service rejected; the last good ruleset keeps serving: " + e.msg
 	if e.requestID != "" {
 		msg += " (request ID " + e.requestID + ")"
 	}

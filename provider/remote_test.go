@@ -526,6 +526,32 @@ func TestRemoteShutdownWhileCredentialsFunctionBlocks(t *testing.T) {
 	})
 }
 
+// Item 10: a panic in the credentials function is a credentials error
+// reported through Init, retried with backoff; the process lives on.
+func TestRemoteCredentialsFunctionPanic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		calls := 0
+		h := newRemote(t, remoteOpts{serve: true, cfg: func(c *provider.RemoteConfig) {
+			c.Client.ClientSecret = ""
+			c.Client.ClientSecretFunc = func(context.Context) (client.Secret, error) {
+				calls++
+				if calls <= 3 {
+					panic("vault client bug: " + secret)
+				}
+				return secret, nil
+			}
+		}})
+		err := h.init(t, 2*time.Second)
+		require.ErrorContains(t, err, "ClientSecretFunc failed: it panicked")
+		assert.NotContains(t, err.Error(), secret)
+		var initErr *openfeature.ProviderInitError
+		assert.False(t, errors.As(err, &initErr), "not fatal: the function may recover")
+		h.next(t, openfeature.ProviderReady, 10*time.Second)
+		assert.Equal(t, 4, calls, "retried with backoff: at 0, 0.5, 1.5 and 3.5 s")
+		assert.Equal(t, "red", h.color())
+	})
+}
+
 // Item 11: an oversize stream event is reported like an oversize body.
 func TestRemoteOversizeStreamEventIsReported(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
@@ -730,6 +756,27 @@ func TestRemoteRejectsBadDocuments(t *testing.T) {
 			})
 		})
 	}
+}
+
+// A document that quotes a credential (an unknown field named after the
+// API key) is rejected without the credential reaching the event or the
+// logs.
+func TestRemoteValidationMessagesAreScrubbed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		const key = "api-key-ECHOED-0123456789"
+		h := newRemote(t, remoteOpts{serve: true, cfg: func(c *provider.RemoteConfig) {
+			c.DisableStreaming = true
+			c.Client.ClientID, c.Client.ClientSecret, c.Client.APIKey = "", "", key
+		}})
+		h.srv.AddAPIKey(key, tenant)
+		require.NoError(t, h.init(t, 5*time.Second))
+		h.srv.SetRuleset(tenant, env, bytes.Replace(remoteDoc("2", "blue"), []byte(`"version"`), []byte(`"`+key+`": 1, "version"`), 1))
+		got := h.next(t, openfeature.ProviderError, time.Minute)
+		assert.Contains(t, got.Message, `unknown field "[REDACTED]"`)
+		assert.NotContains(t, got.Message, key)
+		assert.NotContains(t, h.logs.String(), key)
+		assert.NotContains(t, h.p.LastError().Error(), key)
+	})
 }
 
 func TestRemoteTokenExpiringMidRun(t *testing.T) {
