@@ -113,6 +113,19 @@ func (ts *tokenSource) startLocked(ctx context.Context) *tokenFetch {
 	return f
 }
 
+// wait returns when no fetch is in flight.
+func (ts *tokenSource) wait() {
+	for {
+		ts.mu.Lock()
+		f := ts.fetch
+		ts.mu.Unlock()
+		if f == nil {
+			return
+		}
+		<-f.done
+	}
+}
+
 // leave removes a waiter whose context ended, and cancels the fetch when
 // it was the last.
 func (ts *tokenSource) leave(f *tokenFetch) {

@@ -290,6 +290,18 @@ func (c *Client) PostEvents(ctx context.Context, body []byte, idempotencyKey str
 	return nil
 }
 
+// Close waits for a token fetch in flight to return (it is cancelled once
+// no call waits for it, so this is prompt unless a ClientSecretFunc ignores
+// its context), then closes the idle connections: afterwards none of the
+// client's or net/http's goroutines is left. The client stays usable; a
+// later call starts afresh.
+func (c *Client) Close() {
+	if c.tokens != nil {
+		c.tokens.wait()
+	}
+	c.CloseIdleConnections()
+}
+
 // CloseIdleConnections closes the idle keep-alive connections of the
 // transport the client owns, so none of net/http's goroutines outlives the
 // code that used the client. Requests in flight are not affected; the

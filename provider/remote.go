@@ -240,9 +240,9 @@ func (s *RemoteSource) Run(ctx context.Context, sink Sink) error {
 	defer func() {
 		cancel()
 		wg.Wait()
-		// Connections kept alive for the next request would outlive the
-		// run, each with two net/http goroutines.
-		s.client.CloseIdleConnections()
+		// A token fetch, or connections kept alive for the next request
+		// (two net/http goroutines each), would outlive the run.
+		s.client.Close()
 	}()
 	wg.Go(func() { r.watchStale(ctx) })
 	r.pollLoop(ctx, &wg)

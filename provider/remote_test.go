@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -499,13 +500,13 @@ func TestRemoteRetryAfterIsCapped(t *testing.T) {
 func TestRemoteShutdownWhileCredentialsFunctionBlocks(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		release := make(chan struct{})
-		var sawCancel bool
+		var sawCancel atomic.Bool
 		h := newRemote(t, remoteOpts{serve: true, cfg: func(c *provider.RemoteConfig) {
 			c.Client.ClientSecret = ""
 			c.Client.ClientSecretFunc = func(ctx context.Context) (client.Secret, error) {
 				select {
 				case <-ctx.Done():
-					sawCancel = true
+					sawCancel.Store(true)
 					return "", ctx.Err()
 				case <-release:
 					return secret, nil
@@ -521,7 +522,7 @@ func TestRemoteShutdownWhileCredentialsFunctionBlocks(t *testing.T) {
 		start = time.Now()
 		require.NoError(t, h.p.ShutdownWithContext(ctx))
 		assert.Less(t, time.Since(start), time.Second, "Shutdown cancels the credentials function's context")
-		assert.True(t, sawCancel)
+		assert.True(t, sawCancel.Load(), "the function saw its context cancelled before Shutdown returned")
 		close(release)
 	})
 }
