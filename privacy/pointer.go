@@ -54,18 +54,32 @@ type node struct {
 	kids  map[string]*node // by unescaped token
 }
 
-// buildTree merges the private names of the given lists into one tree;
-// its root's kids are keyed by top-level attribute name.
-func buildTree(lists ...[]string) *node {
+// privatePath is one private name or pointer and its parsed tokens.
+type privatePath struct {
+	name string
+	toks []string
+}
+
+// parseNames parses a list of private names, leaving out those that can
+// never be redacted (see exempt).
+func parseNames(names []string) []privatePath {
+	out := make([]privatePath, 0, len(names))
+	for _, name := range names {
+		if toks := parseName(name); !exempt(toks[0]) {
+			out = append(out, privatePath{name: name, toks: toks})
+		}
+	}
+	return out
+}
+
+// buildTree merges the parsed paths of the given lists into one tree; its
+// root's kids are keyed by top-level attribute name.
+func buildTree(lists ...[]privatePath) *node {
 	root := &node{}
 	for _, list := range lists {
-		for _, name := range list {
-			path := parseName(name)
-			if exempt(path[0]) {
-				continue
-			}
+		for _, path := range list {
 			n := root
-			for _, tok := range path {
+			for _, tok := range path.toks {
 				kid := n.kids[tok]
 				if kid == nil {
 					kid = &node{}
@@ -76,8 +90,8 @@ func buildTree(lists ...[]string) *node {
 				}
 				n = kid
 			}
-			if !slices.Contains(n.names, name) {
-				n.names = append(n.names, name)
+			if !slices.Contains(n.names, path.name) {
+				n.names = append(n.names, path.name)
 			}
 		}
 	}
