@@ -22,7 +22,8 @@ var fuzzToken = "PRIV" + rand.Text()
 // says), stores a unique token at each of them, and checks that no token
 // reaches the JSON of the result, that the input is unchanged, that the
 // result keeps the rules of SPEC section 5, that redacting the result
-// again changes nothing, and that a reused Redactor gives the same result.
+// again changes nothing, that a reused Redactor gives the same result, and
+// that Redactor.AppendJSON encodes exactly json.Marshal of that result.
 //
 // names holds one private name or pointer per line; mode bit 0 puts each
 // name in the policy or the context (by the name's position), bit 1 sets
@@ -130,6 +131,10 @@ func FuzzRedact(f *testing.F) {
 		r.Redact(ctx)
 		if reused := r.Redact(ctx); !reflect.DeepEqual(reused, got) {
 			t.Fatalf("reused Redactor:\n  got  %#v\n  want %#v", reused, got)
+		}
+		// AppendJSON writes exactly what json.Marshal writes for Redact.
+		if enc, err := r.AppendJSON(nil, ctx); err != nil || !bytes.Equal(enc, out) {
+			t.Fatalf("AppendJSON = %s, %v\nwant json.Marshal(Redact) = %s", enc, err, out)
 		}
 	})
 }

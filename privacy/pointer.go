@@ -118,8 +118,7 @@ type edit struct {
 // appending what it removes to removed.
 func (n *node) redact(v any, removed *[]string) (any, action) {
 	if len(n.names) > 0 {
-		*removed = append(*removed, n.names...)
-		n.collectPresent(v, removed)
+		*removed = n.collectPresent(v, append(*removed, n.names...))
 		return nil, remove
 	}
 	switch shapeOf(v) {
@@ -129,7 +128,7 @@ func (n *node) redact(v any, removed *[]string) (any, action) {
 		// It may marshal to an object that holds a private member, and
 		// Redact cannot see into it: drop it whole.
 		for _, kid := range n.kids {
-			kid.collectAll(removed)
+			*removed = kid.collectAll(*removed)
 		}
 		return nil, remove
 	}
@@ -149,35 +148,38 @@ func (n *node) redact(v any, removed *[]string) (any, action) {
 	return withEdits(v, edits), replace
 }
 
-// collectPresent appends the names of n's descendants that are present in
-// v, which is being removed whole.
-func (n *node) collectPresent(v any, removed *[]string) {
+// collectPresent appends to removed the names of n's descendants that are
+// present in v, which is being removed whole, and returns the result.
+func (n *node) collectPresent(v any, removed []string) []string {
 	if len(n.kids) == 0 {
-		return
+		return removed
 	}
 	switch shapeOf(v) {
 	case scalarShape:
-		return
+		return removed
 	case opaqueShape:
 		for _, kid := range n.kids {
-			kid.collectAll(removed)
+			removed = kid.collectAll(removed)
 		}
-		return
+		return removed
 	}
 	for tok, kid := range n.kids {
 		if mv, ok := member(v, tok); ok {
-			*removed = append(*removed, kid.names...)
-			kid.collectPresent(mv, removed)
+			removed = append(removed, kid.names...)
+			removed = kid.collectPresent(mv, removed)
 		}
 	}
+	return removed
 }
 
-// collectAll appends every name of the subtree n.
-func (n *node) collectAll(removed *[]string) {
-	*removed = append(*removed, n.names...)
+// collectAll appends every name of the subtree n to removed and returns
+// the result.
+func (n *node) collectAll(removed []string) []string {
+	removed = append(removed, n.names...)
 	for _, kid := range n.kids {
-		kid.collectAll(removed)
+		removed = kid.collectAll(removed)
 	}
+	return removed
 }
 
 // shape is how encoding/json would render a value, as far as a JSON

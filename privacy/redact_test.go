@@ -286,8 +286,12 @@ func TestRedact(t *testing.T) {
 			if _, ok := got["privateAttributes"]; ok {
 				t.Errorf("Redact(%v) kept privateAttributes", tc.ctx)
 			}
-			if _, err := json.Marshal(got); err != nil {
+			data, err := json.Marshal(got)
+			if err != nil {
 				t.Errorf("json.Marshal(Redact(%v)): %v", tc.ctx, err)
+			}
+			if enc, err := privacy.NewRedactor(tc.policy).AppendJSON(nil, tc.ctx); err != nil || string(enc) != string(data) {
+				t.Errorf("AppendJSON(%v) = %s, %v\nwant json.Marshal(Redact) = %s", tc.ctx, enc, err, data)
 			}
 			again := tc.policy.Redact(got)
 			if !reflect.DeepEqual(again, got) {
