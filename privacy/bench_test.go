@@ -40,6 +40,13 @@ func BenchmarkRedact(b *testing.B) {
 					p.Redact(ctx)
 				}
 			})
+			r := privacy.NewRedactor(p)
+			b.Run(fmt.Sprintf("attrs=%d/%s/redactor", size, name), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					r.Redact(ctx)
+				}
+			})
 		}
 	}
 }

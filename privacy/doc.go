@@ -7,7 +7,11 @@
 // context may add its own list under "privateAttributes". Private
 // attributes are still used for evaluation; Policy.Redact produces the form
 // of a context that may be sent, and the slog helpers (Policy.ReplaceAttr,
-// NewHandler, Context) keep private values out of log lines.
+// NewHandler, Context) keep private values out of log lines. Policy.Redact
+// parses the Policy's names and pointers on every call; NewRedactor parses
+// them once into a Redactor whose Redact gives the same result, for code
+// that redacts many contexts with one Policy (the provider's telemetry
+// does).
 //
 // # What leaves the process
 //

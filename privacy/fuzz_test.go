@@ -21,8 +21,9 @@ var fuzzToken = "PRIV" + rand.Text()
 // listed in names private (by the policy or by the context, as mode
 // says), stores a unique token at each of them, and checks that no token
 // reaches the JSON of the result, that the input is unchanged, that the
-// result keeps the rules of SPEC section 5, and that redacting the result
-// again changes nothing.
+// result keeps the rules of SPEC section 5, that redacting the result
+// again changes nothing, that a reused Redactor gives the same result, and
+// that Redactor.AppendJSON encodes exactly json.Marshal of that result.
 //
 // names holds one private name or pointer per line; mode bit 0 puts each
 // name in the policy or the context (by the name's position), bit 1 sets
@@ -122,6 +123,18 @@ func FuzzRedact(f *testing.F) {
 		}
 		if again := p.Redact(got); !reflect.DeepEqual(again, got) {
 			t.Fatalf("Redact is not idempotent:\n  once  %#v\n  twice %#v", got, again)
+		}
+		// A Redactor reused after a context with a list of its own, and
+		// after this one, gives the same result: no call leaves state.
+		r := privacy.NewRedactor(p)
+		r.Redact(map[string]any{"plan": 1, "privateAttributes": []string{"plan", "/address/city"}})
+		r.Redact(ctx)
+		if reused := r.Redact(ctx); !reflect.DeepEqual(reused, got) {
+			t.Fatalf("reused Redactor:\n  got  %#v\n  want %#v", reused, got)
+		}
+		// AppendJSON writes exactly what json.Marshal writes for Redact.
+		if enc, err := r.AppendJSON(nil, ctx); err != nil || !bytes.Equal(enc, out) {
+			t.Fatalf("AppendJSON = %s, %v\nwant json.Marshal(Redact) = %s", enc, err, out)
 		}
 	})
 }

@@ -54,18 +54,32 @@ type node struct {
 	kids  map[string]*node // by unescaped token
 }
 
-// buildTree merges the private names of the given lists into one tree;
-// its root's kids are keyed by top-level attribute name.
-func buildTree(lists ...[]string) *node {
+// privatePath is one private name or pointer and its parsed tokens.
+type privatePath struct {
+	name string
+	toks []string
+}
+
+// parseNames parses a list of private names, leaving out those that can
+// never be redacted (see exempt).
+func parseNames(names []string) []privatePath {
+	out := make([]privatePath, 0, len(names))
+	for _, name := range names {
+		if toks := parseName(name); !exempt(toks[0]) {
+			out = append(out, privatePath{name: name, toks: toks})
+		}
+	}
+	return out
+}
+
+// buildTree merges the parsed paths of the given lists into one tree; its
+// root's kids are keyed by top-level attribute name.
+func buildTree(lists ...[]privatePath) *node {
 	root := &node{}
 	for _, list := range lists {
-		for _, name := range list {
-			path := parseName(name)
-			if exempt(path[0]) {
-				continue
-			}
+		for _, path := range list {
 			n := root
-			for _, tok := range path {
+			for _, tok := range path.toks {
 				kid := n.kids[tok]
 				if kid == nil {
 					kid = &node{}
@@ -76,8 +90,8 @@ func buildTree(lists ...[]string) *node {
 				}
 				n = kid
 			}
-			if !slices.Contains(n.names, name) {
-				n.names = append(n.names, name)
+			if !slices.Contains(n.names, path.name) {
+				n.names = append(n.names, path.name)
 			}
 		}
 	}
@@ -104,8 +118,7 @@ type edit struct {
 // appending what it removes to removed.
 func (n *node) redact(v any, removed *[]string) (any, action) {
 	if len(n.names) > 0 {
-		*removed = append(*removed, n.names...)
-		n.collectPresent(v, removed)
+		*removed = n.collectPresent(v, append(*removed, n.names...))
 		return nil, remove
 	}
 	switch shapeOf(v) {
@@ -115,7 +128,7 @@ func (n *node) redact(v any, removed *[]string) (any, action) {
 		// It may marshal to an object that holds a private member, and
 		// Redact cannot see into it: drop it whole.
 		for _, kid := range n.kids {
-			kid.collectAll(removed)
+			*removed = kid.collectAll(*removed)
 		}
 		return nil, remove
 	}
@@ -135,35 +148,38 @@ func (n *node) redact(v any, removed *[]string) (any, action) {
 	return withEdits(v, edits), replace
 }
 
-// collectPresent appends the names of n's descendants that are present in
-// v, which is being removed whole.
-func (n *node) collectPresent(v any, removed *[]string) {
+// collectPresent appends to removed the names of n's descendants that are
+// present in v, which is being removed whole, and returns the result.
+func (n *node) collectPresent(v any, removed []string) []string {
 	if len(n.kids) == 0 {
-		return
+		return removed
 	}
 	switch shapeOf(v) {
 	case scalarShape:
-		return
+		return removed
 	case opaqueShape:
 		for _, kid := range n.kids {
-			kid.collectAll(removed)
+			removed = kid.collectAll(removed)
 		}
-		return
+		return removed
 	}
 	for tok, kid := range n.kids {
 		if mv, ok := member(v, tok); ok {
-			*removed = append(*removed, kid.names...)
-			kid.collectPresent(mv, removed)
+			removed = append(removed, kid.names...)
+			removed = kid.collectPresent(mv, removed)
 		}
 	}
+	return removed
 }
 
-// collectAll appends every name of the subtree n.
-func (n *node) collectAll(removed *[]string) {
-	*removed = append(*removed, n.names...)
+// collectAll appends every name of the subtree n to removed and returns
+// the result.
+func (n *node) collectAll(removed []string) []string {
+	removed = append(removed, n.names...)
 	for _, kid := range n.kids {
-		kid.collectAll(removed)
+		removed = kid.collectAll(removed)
 	}
+	return removed
 }
 
 // shape is how encoding/json would render a value, as far as a JSON

@@ -59,14 +59,43 @@ type Policy struct {
 // marshals as {}). Redact is safe for concurrent use with other readers of
 // ctx.
 func (p Policy) Redact(ctx map[string]any) map[string]any {
+	return NewRedactor(p).Redact(ctx)
+}
+
+// Redactor is a Policy prepared for repeated use: its private names and
+// pointers are parsed once, by NewRedactor, instead of on every call of
+// Policy.Redact. A Redactor is immutable and safe for concurrent use; it
+// keeps no reference to the Policy's slice.
+type Redactor struct {
+	all   bool
+	paths []privatePath // the Policy's, parsed
+	root  *node         // the tree of paths, for contexts without their own list
+}
+
+// NewRedactor parses p's private names and pointers.
+func NewRedactor(p Policy) *Redactor {
+	r := &Redactor{all: p.AllAttributesPrivate}
+	if !r.all {
+		r.paths = parseNames(p.PrivateAttributes)
+		r.root = buildTree(r.paths)
+	}
+	return r
+}
+
+// Redact is Policy.Redact with the Policy given to NewRedactor: the same
+// result, the same guarantees. Only the context's own "privateAttributes",
+// when it has any, are parsed per call.
+func (r *Redactor) Redact(ctx map[string]any) map[string]any {
 	if anon, _ := ctx[keyAnonymous].(bool); anon {
 		return map[string]any{keyAnonymous: true}
 	}
 	out := make(map[string]any, len(ctx)+1)
 	var removed []string
-	var root *node
-	if !p.AllAttributesPrivate {
-		root = buildTree(p.PrivateAttributes, PrivateAttributes(ctx))
+	root := r.root
+	if !r.all {
+		if own := PrivateAttributes(ctx); len(own) > 0 {
+			root = buildTree(r.paths, parseNames(own))
+		}
 	}
 	for k, v := range ctx {
 		switch k {
@@ -76,7 +105,7 @@ func (p Policy) Redact(ctx map[string]any) map[string]any {
 			out[k] = v
 			continue
 		}
-		if p.AllAttributesPrivate {
+		if r.all {
 			removed = append(removed, k)
 			continue
 		}

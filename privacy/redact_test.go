@@ -286,14 +286,44 @@ func TestRedact(t *testing.T) {
 			if _, ok := got["privateAttributes"]; ok {
 				t.Errorf("Redact(%v) kept privateAttributes", tc.ctx)
 			}
-			if _, err := json.Marshal(got); err != nil {
+			data, err := json.Marshal(got)
+			if err != nil {
 				t.Errorf("json.Marshal(Redact(%v)): %v", tc.ctx, err)
+			}
+			if enc, err := privacy.NewRedactor(tc.policy).AppendJSON(nil, tc.ctx); err != nil || string(enc) != string(data) {
+				t.Errorf("AppendJSON(%v) = %s, %v\nwant json.Marshal(Redact) = %s", tc.ctx, enc, err, data)
 			}
 			again := tc.policy.Redact(got)
 			if !reflect.DeepEqual(again, got) {
 				t.Errorf("Redact is not idempotent:\n  once  %#v\n  twice %#v", got, again)
 			}
 		})
+	}
+}
+
+// TestRedactorIsReusable checks that one Redactor gives every case its
+// expected result even after redacting all the other cases' contexts,
+// which carry their own privateAttributes: nothing of one call is left
+// for the next. It also checks that the Redactor keeps no reference to the
+// Policy's slice.
+func TestRedactorIsReusable(t *testing.T) {
+	for _, tc := range redactCases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := privacy.NewRedactor(tc.policy)
+			for _, other := range redactCases {
+				r.Redact(other.ctx)
+			}
+			if got := r.Redact(tc.ctx); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("Redact(%v) after the other cases =\n  %#v\nwant\n  %#v", tc.ctx, got, tc.want)
+			}
+		})
+	}
+	names := []string{"email"}
+	r := privacy.NewRedactor(privacy.Policy{PrivateAttributes: names})
+	names[0] = "plan"
+	got := r.Redact(map[string]any{"email": "a@x.io", "plan": "pro"})
+	if want := map[string]any{"plan": "pro", "_meta": map[string]any{"redactedAttributes": []string{"email"}}}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Redact after the Policy's slice changed = %#v, want %#v", got, want)
 	}
 }
 
@@ -395,12 +425,23 @@ func TestRedactConcurrent(t *testing.T) {
 		"list":    []any{"a", "b"}, "privateAttributes": []any{"/address/city"},
 	}
 	want := p.Redact(ctx)
+	r := privacy.NewRedactor(p)
+	other := map[string]any{"targetingKey": "u2", "phone": "555", "address": map[string]any{"zip": "0150"}, "privateAttributes": []string{"phone", "/address/zip"}}
+	otherWant := p.Redact(other)
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
 			for range 200 {
 				if got := p.Redact(ctx); !reflect.DeepEqual(got, want) {
 					t.Errorf("concurrent Redact = %v, want %v", got, want)
+					return
+				}
+				if got := r.Redact(ctx); !reflect.DeepEqual(got, want) {
+					t.Errorf("concurrent Redactor.Redact = %v, want %v", got, want)
+					return
+				}
+				if got := r.Redact(other); !reflect.DeepEqual(got, otherWant) {
+					t.Errorf("concurrent Redactor.Redact = %v, want %v", got, otherWant)
 					return
 				}
 			}

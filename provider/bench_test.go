@@ -2,8 +2,12 @@ package provider_test
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"math"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/open-feature/go-sdk/openfeature"
 	"github.com/open-feature/go-sdk/openfeature/isolated"
@@ -89,4 +93,107 @@ func BenchmarkTelemetryOverhead(b *testing.B) {
 		})
 		_ = api.Shutdown(context.Background())
 	}
+}
+
+// BenchmarkTrackedEvaluation compares, through the OpenFeature client, a
+// flag with trackEvents (summary counter plus a redacted, encoded
+// evaluation event) against the same flag without it (summary counter
+// only), on one provider. The two sides alternate in short rounds in one
+// process, so drift of a shared machine hits both alike; each b.Loop
+// iteration is one round. It reports the median of the per-round ratios
+// tracked/untracked, their spread (largest |ratio − median| / median, in
+// percent), and the median ns/op and allocs/op of each side. The queue is
+// emptied between rounds, outside the timing. SPEC section 7: ratio ≤ 1.5.
+//
+//	go test -run '^$' -bench TrackedEvaluation -benchtime 31x ./provider/
+func BenchmarkTrackedEvaluation(b *testing.B) {
+	for _, attrs := range []int{3, 10} {
+		b.Run(fmt.Sprintf("attrs=%d", attrs), func(b *testing.B) {
+			td := flagtest.New()
+			td.MustUpdate(
+				td.Flag("plain").Boolean().Rule("staff", flagtest.Attr("email").EndsWith("@acme.com")).Serve("on").Default("off"),
+				td.Flag("tracked").Boolean().TrackEvents(true).Rule("staff", flagtest.Attr("email").EndsWith("@acme.com")).Serve("on").Default("off"),
+			)
+			discard := provider.EventSinkFunc(func(context.Context, []byte, string) error { return nil })
+			p, err := provider.New(provider.Config{Source: td, Logger: slog.New(slog.DiscardHandler), Telemetry: provider.TelemetryConfig{
+				Sink: discard, FlushInterval: time.Hour, QueueSize: 1 << 16, PrivateAttributes: []string{"email", "/address/street"},
+			}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			api := isolated.NewAPI()
+			if err := api.SetProviderAndWait(context.Background(), p); err != nil {
+				b.Fatal(err)
+			}
+			defer func() { _ = api.Shutdown(context.Background()) }()
+			client := api.NewClient()
+			ec := openfeature.NewEvaluationContext("user-42", benchAttributes(attrs))
+			ctx := context.Background()
+			untracked := func() { _, _ = client.BooleanValueDetails(ctx, "plain", false, ec) }
+			tracked := func() { _, _ = client.BooleanValueDetails(ctx, "tracked", false, ec) }
+
+			const perRound = 2000 // about 2–5 ms per side
+			var ratios, nsPlain, nsTracked []float64
+			round := func(f func()) float64 {
+				start := time.Now()
+				for range perRound {
+					f()
+				}
+				return float64(time.Since(start).Nanoseconds()) / perRound
+			}
+			for b.Loop() {
+				u := round(untracked)
+				t := round(tracked)
+				provider.FlushTelemetry(p)
+				nsPlain, nsTracked, ratios = append(nsPlain, u), append(nsTracked, t), append(ratios, t/u)
+			}
+			med := median(ratios)
+			spread := 0.0
+			for _, r := range ratios {
+				spread = max(spread, math.Abs(r-med)/med*100)
+			}
+			b.ReportMetric(med, "tracked/untracked")
+			b.ReportMetric(spread, "spread-%")
+			b.ReportMetric(median(nsPlain), "untracked-ns/op")
+			b.ReportMetric(median(nsTracked), "tracked-ns/op")
+			b.ReportMetric(testing.AllocsPerRun(200, untracked), "untracked-allocs/op")
+			b.ReportMetric(testing.AllocsPerRun(200, tracked), "tracked-allocs/op")
+			provider.FlushTelemetry(p)
+			b.ReportMetric(0, "ns/op") // a round's time says nothing: read the metrics above
+		})
+	}
+}
+
+// benchAttributes returns n context attributes: an email (private by the
+// benchmark's policy), a nested address with a private street, and plain
+// strings, numbers and a bool.
+func benchAttributes(n int) map[string]any {
+	attrs := map[string]any{
+		"email":   "ana@acme.com",
+		"address": map[string]any{"city": "Berlin", "street": "Hauptstr. 1"},
+		"seats":   120,
+	}
+	for i := len(attrs); i < n; i++ {
+		switch i % 3 {
+		case 0:
+			attrs[fmt.Sprintf("plan%d", i)] = "enterprise"
+		case 1:
+			attrs[fmt.Sprintf("score%d", i)] = 0.25 * float64(i)
+		default:
+			attrs[fmt.Sprintf("beta%d", i)] = i%2 == 0
+		}
+	}
+	return attrs
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }

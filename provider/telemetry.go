@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"cmp"
 	"context"
 	cryptorand "crypto/rand"
 	"encoding/json"
@@ -16,6 +17,7 @@ import (
 	"github.com/switchyardhq/switchyard/client"
 	"github.com/switchyardhq/switchyard/evaluator"
 	"github.com/switchyardhq/switchyard/internal/backoff"
+	"github.com/switchyardhq/switchyard/internal/jsonenc"
 	"github.com/switchyardhq/switchyard/privacy"
 )
 
@@ -112,23 +114,37 @@ type counterShard struct {
 const counterShards = 16
 
 // telemetry is the provider's event pipeline.
+//
+// Accounting (SPEC section 6): every evaluation or track event is either
+// delivered in a batch the sink accepted, or counted in dropped until a
+// summary carrying the count is accepted, or logged as a count by
+// shutdown. The counters of a summary the sink did not accept are kept in
+// carry and merged into the next summary.
 type telemetry struct {
-	cfg    TelemetryConfig
-	sink   EventSink
-	policy privacy.Policy
-	logger *slog.Logger
-	now    func() time.Time
+	cfg      TelemetryConfig
+	sink     EventSink
+	redactor *privacy.Redactor
+	logger   *slog.Logger
+	now      func() time.Time
 
 	shards      [counterShards]counterShard
 	queue       chan json.RawMessage // evaluation and track events, encoded
-	dropped     atomic.Uint64        // events dropped since the last batch
+	dropped     atomic.Uint64        // events dropped and not yet reported in an accepted batch
 	windowStart atomic.Int64         // unix nanoseconds
 	disabled    atomic.Bool          // 403/404 from the sink: stop sending
-	flushMu     sync.Mutex           // one flush at a time
+	flushMu     sync.Mutex           // one flush at a time; guards carry
+	carry       carried              // counters of summaries not delivered
 
-	lifeMu sync.Mutex // guards stop and done
-	stop   chan struct{}
-	done   chan struct{}
+	lifeMu sync.Mutex         // guards cancel and done
+	cancel context.CancelFunc // ends the running flush loop; nil when none runs
+	done   chan struct{}      // closed when the last flush loop started has returned
+}
+
+// carried holds the summary counters of windows whose summary the sink
+// did not accept.
+type carried struct {
+	start  time.Time // start of the oldest such window; zero when none
+	totals map[summaryKey]uint64
 }
 
 func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*telemetry, error) {
@@ -170,12 +186,12 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 		cfg.RetryDelay = DefaultRetryDelay
 	}
 	t := &telemetry{
-		cfg:    cfg,
-		sink:   sink,
-		policy: privacy.Policy{PrivateAttributes: append([]string(nil), cfg.PrivateAttributes...), AllAttributesPrivate: cfg.AllAttributesPrivate},
-		logger: logger,
-		now:    time.Now,
-		queue:  make(chan json.RawMessage, cfg.QueueSize),
+		cfg:      cfg,
+		sink:     sink,
+		redactor: privacy.NewRedactor(privacy.Policy{PrivateAttributes: cfg.PrivateAttributes, AllAttributesPrivate: cfg.AllAttributesPrivate}),
+		logger:   logger,
+		now:      time.Now,
+		queue:    make(chan json.RawMessage, cfg.QueueSize),
 	}
 	for i := range t.shards {
 		t.shards[i].flags = make(map[string]*flagCounts)
@@ -207,45 +223,64 @@ func (t *telemetry) count(flag string, r *evaluator.Result, version string) {
 	s.mu.Unlock()
 }
 
-// evaluationEvent is the full record of one evaluation of a flag or rule
-// with trackEvents.
-type evaluationEvent struct {
-	Kind           string         `json:"kind"`
-	CreationDate   time.Time      `json:"creationDate"`
-	Flag           string         `json:"flag"`
-	Value          any            `json:"value"`
-	Variant        string         `json:"variant,omitempty"`
-	Reason         string         `json:"reason"`
-	ErrorCode      string         `json:"errorCode,omitempty"`
-	RuleID         string         `json:"ruleId,omitempty"`
-	RulesetVersion string         `json:"rulesetVersion,omitempty"`
-	Context        map[string]any `json:"context"`
-}
-
-// trackEvent is one Tracker.Track call.
-type trackEvent struct {
-	Kind         string         `json:"kind"`
-	CreationDate time.Time      `json:"creationDate"`
-	Name         string         `json:"name"`
-	Value        float64        `json:"value"`
-	Attributes   map[string]any `json:"attributes,omitempty"`
-	Context      map[string]any `json:"context"`
-}
-
-// evaluation queues a full evaluation event. value is what the caller got.
+// evaluation queues a full evaluation event (SPEC section 6): the result
+// of a flag or rule with trackEvents, value being what the caller got, and
+// the redacted context. It encodes the event without reflection.
 func (t *telemetry) evaluation(flag string, r *evaluator.Result, version string, value any, ctx map[string]any) {
-	t.enqueue(evaluationEvent{
-		Kind: "evaluation", CreationDate: t.now().UTC(), Flag: flag, Value: value, Variant: r.Variant,
-		Reason: r.Reason.String(), ErrorCode: r.ErrorCode.String(), RuleID: r.RuleID, RulesetVersion: version,
-		Context: t.policy.Redact(ctx),
-	})
+	if t.disabled.Load() {
+		t.dropped.Add(1) // the sink refused events (403/404): count, do not encode
+		return
+	}
+	buf := getBuffer()
+	b := append(*buf, `{"kind":"evaluation","creationDate":`...)
+	b = jsonenc.AppendTime(b, t.now().UTC())
+	b = append(b, `,"flag":`...)
+	b = jsonenc.AppendString(b, flag)
+	b = append(b, `,"value":`...)
+	b, err := jsonenc.Append(b, value)
+	if r.Variant != "" {
+		b = append(b, `,"variant":`...)
+		b = jsonenc.AppendString(b, r.Variant)
+	}
+	b = append(b, `,"reason":`...)
+	b = jsonenc.AppendString(b, r.Reason.String())
+	if code := r.ErrorCode.String(); code != "" {
+		b = append(b, `,"errorCode":`...)
+		b = jsonenc.AppendString(b, code)
+	}
+	if r.RuleID != "" {
+		b = append(b, `,"ruleId":`...)
+		b = jsonenc.AppendString(b, r.RuleID)
+	}
+	if version != "" {
+		b = append(b, `,"rulesetVersion":`...)
+		b = jsonenc.AppendString(b, version)
+	}
+	if err == nil {
+		b = append(b, `,"context":`...)
+		b, err = t.redactor.AppendJSON(b, ctx)
+	}
+	b = append(b, '}')
+	t.enqueue(b, err)
+	putBuffer(buf, b)
 }
 
-// track queues a track event. Attributes named private, by the provider or
-// by the context, are removed from the details too.
+// track queues a track event: name, value, the details' attributes and
+// the redacted context. Attributes named private, by the provider or by
+// the context, are removed from the details too.
 func (t *telemetry) track(name string, value float64, attrs map[string]any, ctx map[string]any) {
-	ev := trackEvent{Kind: "track", CreationDate: t.now().UTC(), Name: name, Value: value, Context: t.policy.Redact(ctx)}
-	if len(attrs) > 0 {
+	if t.disabled.Load() {
+		t.dropped.Add(1)
+		return
+	}
+	buf := getBuffer()
+	b := append(*buf, `{"kind":"track","creationDate":`...)
+	b = jsonenc.AppendTime(b, t.now().UTC())
+	b = append(b, `,"name":`...)
+	b = jsonenc.AppendString(b, name)
+	b = append(b, `,"value":`...)
+	b, err := jsonenc.AppendFloat(b, value)
+	if len(attrs) > 0 && err == nil {
 		withPrivate := make(map[string]any, len(attrs)+1)
 		for k, v := range attrs {
 			withPrivate[k] = v
@@ -253,22 +288,44 @@ func (t *telemetry) track(name string, value float64, attrs map[string]any, ctx 
 		if pa, ok := ctx["privateAttributes"]; ok {
 			withPrivate["privateAttributes"] = pa
 		}
-		ev.Attributes = t.policy.Redact(withPrivate)
-		delete(ev.Attributes, "targetingKey")
+		redacted := t.redactor.Redact(withPrivate)
+		delete(redacted, "targetingKey")
+		if len(redacted) > 0 {
+			b = append(b, `,"attributes":`...)
+			b, err = jsonenc.AppendObject(b, redacted)
+		}
 	}
-	t.enqueue(ev)
+	if err == nil {
+		b = append(b, `,"context":`...)
+		b, err = t.redactor.AppendJSON(b, ctx)
+	}
+	b = append(b, '}')
+	t.enqueue(b, err)
+	putBuffer(buf, b)
 }
 
-// enqueue encodes an event and queues it without blocking; a full queue
-// drops it and counts the drop.
-func (t *telemetry) enqueue(ev any) {
-	if t.disabled.Load() {
-		return // the sink refused events (403/404): nothing will be sent
+// bufferPool holds encoding buffers, so that encoding an event allocates
+// only its final copy.
+var bufferPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+func getBuffer() *[]byte { return bufferPool.Get().(*[]byte) }
+
+// putBuffer returns buf, now holding b, to the pool unless it grew large.
+func putBuffer(buf *[]byte, b []byte) {
+	if cap(b) > 64<<10 {
+		return
 	}
-	data, err := json.Marshal(ev)
-	if err != nil {
+	*buf = b[:0]
+	bufferPool.Put(buf)
+}
+
+// enqueue queues a copy of the encoded event without blocking. An event
+// that failed to encode, is too large for any batch, or finds the queue
+// full is dropped and counted.
+func (t *telemetry) enqueue(data []byte, encodeErr error) {
+	if encodeErr != nil {
 		t.dropped.Add(1)
-		t.logger.Warn("switchyard: telemetry event dropped: it cannot be encoded as JSON", "error", err)
+		t.logger.Warn("switchyard: telemetry event dropped: it cannot be encoded as JSON", "error", encodeErr)
 		return
 	}
 	if len(data) > maxEventSize {
@@ -277,24 +334,25 @@ func (t *telemetry) enqueue(ev any) {
 		return
 	}
 	select {
-	case t.queue <- data:
+	case t.queue <- json.RawMessage(append([]byte(nil), data...)):
 	default:
 		t.dropped.Add(1)
 	}
 }
 
-// run flushes every FlushInterval until stop is closed.
-func (t *telemetry) run(stop <-chan struct{}, done chan<- struct{}) {
+// run flushes every FlushInterval until life ends. Each flush runs on a
+// context derived from life, so ending life cancels a flush in flight.
+func (t *telemetry) run(life context.Context, done chan<- struct{}) {
 	defer close(done)
 	ticker := time.NewTicker(t.cfg.FlushInterval)
 	defer ticker.Stop()
 	for {
 		select {
-		case <-stop:
+		case <-life.Done():
 			return
 		case <-ticker.C:
-			ctx, cancel := context.WithTimeout(context.Background(), t.cfg.FlushInterval)
-			t.flush(ctx)
+			ctx, cancel := context.WithTimeout(life, t.cfg.FlushInterval)
+			_ = t.flush(ctx)
 			cancel()
 		}
 	}
@@ -304,28 +362,73 @@ func (t *telemetry) run(stop <-chan struct{}, done chan<- struct{}) {
 func (t *telemetry) start() {
 	t.lifeMu.Lock()
 	defer t.lifeMu.Unlock()
-	if t.stop != nil {
+	if t.cancel != nil {
 		return
 	}
-	t.stop, t.done = make(chan struct{}), make(chan struct{})
-	go t.run(t.stop, t.done)
+	life, cancel := context.WithCancel(context.Background())
+	t.cancel, t.done = cancel, make(chan struct{})
+	go t.run(life, t.done)
 }
 
-// shutdown stops the flush loop and flushes what is queued within ctx.
-func (t *telemetry) shutdown(ctx context.Context) error {
+// halt ends the flush loop, cancelling a flush in flight, and returns the
+// channel closed when the loop has returned (nil if none was ever
+// started). It does not wait.
+func (t *telemetry) halt() <-chan struct{} {
 	t.lifeMu.Lock()
-	stop, done := t.stop, t.done
-	t.stop, t.done = nil, nil
-	t.lifeMu.Unlock()
-	if stop != nil {
-		close(stop)
+	defer t.lifeMu.Unlock()
+	if t.cancel != nil {
+		t.cancel()
+		t.cancel = nil
+	}
+	return t.done
+}
+
+// shutdown ends the flush loop, cancelling a periodic flush in flight,
+// then flushes what is left within ctx, and logs once, as counts, what
+// could not be delivered. If the loop does not return before ctx is done
+// (a sink that ignores its context), shutdown returns without the final
+// flush.
+func (t *telemetry) shutdown(ctx context.Context) error {
+	if done := t.halt(); done != nil {
 		select {
 		case <-done:
-		case <-ctx.Done():
-			return ctx.Err()
+		default:
+			select {
+			case <-done:
+			case <-ctx.Done():
+				return fmt.Errorf("the flush loop did not stop in time (its sink ignores cancellation): %w", ctx.Err())
+			}
 		}
 	}
-	return t.flush(ctx)
+	err := t.flush(ctx)
+	t.reportLost()
+	return err
+}
+
+// reportLost logs what the final flush could not deliver, events and
+// summarised evaluations, as counts, and forgets it: it is logged once.
+// Events queued since the final flush drained the queue are counted too.
+func (t *telemetry) reportLost() {
+	t.flushMu.Lock()
+	defer t.flushMu.Unlock()
+	events := t.dropped.Swap(0)
+	for {
+		select {
+		case <-t.queue:
+			events++
+			continue
+		default:
+		}
+		break
+	}
+	var evaluations uint64
+	for _, n := range t.carry.totals {
+		evaluations += n
+	}
+	t.carry = carried{}
+	if events > 0 || evaluations > 0 {
+		t.logger.Warn("switchyard: telemetry not delivered by shutdown, lost", "events", events, "summarizedEvaluations", evaluations)
+	}
 }
 
 // summaryEvent reports the counters of one window.
@@ -348,15 +451,51 @@ type counter struct {
 	Count          uint64 `json:"count"`
 }
 
-// flush sends the summary and the queued events, in batches of at most
-// 1 MiB.
+// errSendingDisabled stands for a batch not sent because the sink refused
+// events before (403/404).
+var errSendingDisabled = errors.New("sending is disabled: the service refused telemetry")
+
+// flush sends the queued events in batches of at most 1 MiB, then the
+// summary in a batch of its own. The events of a batch the sink does not
+// accept are counted as dropped, so the summary that follows reports them;
+// a summary that is not accepted keeps its dropped count and its counters
+// for the next flush. It returns the first error, except that a flush after
+// the sink refused telemetry (403/404, logged then) returns nil.
 func (t *telemetry) flush(ctx context.Context) error {
 	t.flushMu.Lock()
 	defer t.flushMu.Unlock()
 
+	var events []json.RawMessage
+drain:
+	for {
+		select {
+		case ev := <-t.queue:
+			events = append(events, ev)
+		default:
+			break drain
+		}
+	}
+	var firstErr error
+	for _, b := range batches(events, MaxTelemetryBatchSize) {
+		if err := t.send(ctx, b.data); err != nil {
+			t.dropped.Add(uint64(b.count))
+			if !errors.Is(err, errSendingDisabled) { // logged once when it happened
+				t.logger.Warn("switchyard: telemetry batch dropped; counted in the next summary", "events", b.count, "error", err)
+				firstErr = cmp.Or(firstErr, err)
+			}
+		}
+	}
+
 	now := t.now()
 	start := time.Unix(0, t.windowStart.Swap(now.UnixNano()))
-	totals := map[summaryKey]uint64{}
+	totals := t.carry.totals
+	if totals == nil {
+		totals = map[summaryKey]uint64{}
+	}
+	if !t.carry.start.IsZero() {
+		start = t.carry.start
+	}
+	t.carry = carried{}
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
@@ -369,51 +508,39 @@ func (t *telemetry) flush(ctx context.Context) error {
 			}
 		}
 	}
-	var events []json.RawMessage
 	dropped := t.dropped.Swap(0)
-	if len(totals) > 0 || dropped > 0 {
-		sum := summaryEvent{Kind: "summary", StartDate: start.UTC(), EndDate: now.UTC(), Flags: map[string]flagSummary{}, DroppedEvents: dropped}
-		for k, n := range totals {
-			fs := sum.Flags[k.flag]
-			fs.Counters = append(fs.Counters, counter{Variant: k.variant, Reason: k.reason.String(), RulesetVersion: k.version, Count: n})
-			sum.Flags[k.flag] = fs
-		}
-		for _, fs := range sum.Flags {
-			sort.Slice(fs.Counters, func(i, j int) bool {
-				a, b := fs.Counters[i], fs.Counters[j]
-				if a.Variant != b.Variant {
-					return a.Variant < b.Variant
-				}
-				if a.Reason != b.Reason {
-					return a.Reason < b.Reason
-				}
-				return a.RulesetVersion < b.RulesetVersion
-			})
-		}
-		data, err := json.Marshal(sum)
-		if err == nil {
-			events = append(events, data)
-		}
+	if len(totals) == 0 && dropped == 0 {
+		return firstErr
 	}
-drain:
-	for {
-		select {
-		case ev := <-t.queue:
-			events = append(events, ev)
-		default:
-			break drain
-		}
+	sum := summaryEvent{Kind: "summary", StartDate: start.UTC(), EndDate: now.UTC(), Flags: map[string]flagSummary{}, DroppedEvents: dropped}
+	for k, n := range totals {
+		fs := sum.Flags[k.flag]
+		fs.Counters = append(fs.Counters, counter{Variant: k.variant, Reason: k.reason.String(), RulesetVersion: k.version, Count: n})
+		sum.Flags[k.flag] = fs
 	}
-	if len(events) == 0 {
-		return nil
+	for _, fs := range sum.Flags {
+		sort.Slice(fs.Counters, func(i, j int) bool {
+			a, b := fs.Counters[i], fs.Counters[j]
+			if a.Variant != b.Variant {
+				return a.Variant < b.Variant
+			}
+			if a.Reason != b.Reason {
+				return a.Reason < b.Reason
+			}
+			return a.RulesetVersion < b.RulesetVersion
+		})
 	}
-	if t.disabled.Load() {
-		return nil
+	data, err := json.Marshal(sum) // plain strings and numbers: cannot fail
+	if err == nil {
+		data = append(append([]byte(batchHead), data...), batchTail...)
+		err = t.send(ctx, data)
 	}
-	var firstErr error
-	for _, batch := range batches(events, MaxTelemetryBatchSize) {
-		if err := t.send(ctx, batch.data, batch.count); err != nil && firstErr == nil {
-			firstErr = err
+	if err != nil {
+		t.dropped.Add(dropped)
+		t.carry = carried{start: start, totals: totals}
+		if !errors.Is(err, errSendingDisabled) {
+			t.logger.Warn("switchyard: telemetry summary not delivered; its counts are carried to the next flush", "droppedEvents", dropped, "error", err)
+			firstErr = cmp.Or(firstErr, err)
 		}
 	}
 	return firstErr
@@ -432,17 +559,14 @@ const batchHead, batchTail = `{"events":[`, `]}`
 const maxEventSize = MaxTelemetryBatchSize - len(batchHead) - len(batchTail)
 
 // batches packs encoded events into {"events":[...]} documents of at most
-// limit bytes. An event too large for any batch (enqueue keeps them out)
-// is skipped.
+// limit bytes. Every event must fit a batch on its own (enqueue keeps
+// larger ones out).
 func batches(events []json.RawMessage, limit int) []batch {
 	const head, tail = batchHead, batchTail
 	var out []batch
 	cur := []byte(head)
 	n := 0
 	for _, ev := range events {
-		if len(head)+len(ev)+len(tail) > limit {
-			continue
-		}
 		if n > 0 && len(cur)+1+len(ev)+len(tail) > limit {
 			out = append(out, batch{append(cur, tail...), n})
 			cur, n = []byte(head), 0
@@ -459,36 +583,59 @@ func batches(events []json.RawMessage, limit int) []batch {
 	return out
 }
 
-// send delivers one batch under the retry policy of SPEC section 6.
-func (t *telemetry) send(ctx context.Context, data []byte, count int) error {
-	key := newIdempotencyKey()
-	err := t.sink.SendEvents(ctx, data, key)
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrNotFound) {
-		if !t.disabled.Swap(true) {
-			t.logger.Error("switchyard: telemetry rejected by the service; sending is disabled until restart", "error", err)
+// send delivers one batch under the retry policy of SPEC section 6 and
+// returns nil once the sink has accepted it. Nothing is sent when ctx is
+// done or sending is disabled.
+func (t *telemetry) send(ctx context.Context, data []byte) error {
+	key := newIdempotencyKey() // the same for the retry
+	var err error
+	for attempt := 1; ; attempt++ {
+		if t.disabled.Load() {
+			return errSendingDisabled
 		}
-		return err
-	}
-	if temporary(err) {
-		wait := t.cfg.RetryDelay
-		var se *client.StatusError
-		if errors.As(err, &se) && se.RetryAfter != "" {
-			if ra, ok := backoff.RetryAfter(se.RetryAfter, time.Now()); ok {
-				wait = min(max(wait, ra), t.cfg.FlushInterval)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			if err != nil {
+				return fmt.Errorf("%w (retry cancelled: %w)", err, ctxErr)
 			}
+			return ctxErr
 		}
-		if sleep(ctx, wait) {
-			if err = t.sink.SendEvents(ctx, data, key); err == nil {
-				return nil
+		if err = t.sink.SendEvents(ctx, data, key); err == nil {
+			return nil
+		}
+		if errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrNotFound) {
+			if !t.disabled.Swap(true) {
+				t.logger.Error("switchyard: telemetry rejected by the service; sending is disabled until restart", "error", err)
 			}
+			return err
+		}
+		if attempt == 2 || !temporary(err) {
+			return err
+		}
+		t.pause(ctx, t.retryDelay(err))
+	}
+}
+
+// retryDelay is the wait before retrying after err: RetryDelay, or the
+// Retry-After the error carries, up to the flush interval.
+func (t *telemetry) retryDelay(err error) time.Duration {
+	wait := t.cfg.RetryDelay
+	var se *client.StatusError
+	if errors.As(err, &se) && se.RetryAfter != "" {
+		if ra, ok := backoff.RetryAfter(se.RetryAfter, t.now()); ok {
+			wait = min(max(wait, ra), t.cfg.FlushInterval)
 		}
 	}
-	t.dropped.Add(uint64(count))
-	t.logger.Warn("switchyard: telemetry batch dropped", "events", count, "error", err)
-	return err
+	return wait
+}
+
+// pause waits for d or until ctx is done.
+func (t *telemetry) pause(ctx context.Context, d time.Duration) {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+	case <-timer.C:
+	}
 }
 
 func temporary(err error) bool {

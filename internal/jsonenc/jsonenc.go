@@ -1,0 +1,221 @@
+// Package jsonenc encodes the plain values of evaluation contexts and
+// telemetry events as JSON without reflection. Its output is byte for byte
+// what encoding/json writes for the same values (map keys sorted; <, > and
+// & escaped; invalid UTF-8 replaced by U+FFFD; the same number format),
+// which its tests check against json.Marshal.
+package jsonenc
+
+import (
+	"encoding/json"
+	"errors"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
+
+// ErrUnsupportedFloat is returned for NaN and ±Inf, which JSON cannot
+// represent (json.Marshal fails on them too).
+var ErrUnsupportedFloat = errors.New("json: NaN or infinite number is not valid JSON")
+
+// Append appends the JSON encoding of v to b. The shapes an evaluation
+// context or a flag value is made of (nil, string, bool, float64, the
+// integer types, map[string]any, []any, []string, map[string]string) are
+// written directly; anything else goes through json.Marshal.
+func Append(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return AppendString(b, v), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case float64:
+		return AppendFloat(b, v)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case int64:
+		return strconv.AppendInt(b, v, 10), nil
+	case int32:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case uint64:
+		return strconv.AppendUint(b, v, 10), nil
+	case map[string]any:
+		return AppendObject(b, v)
+	case map[string]string:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		var small [16]string
+		keys := SortedKeys(small[:0], v)
+		b = append(b, '{')
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(AppendString(b, k), ':')
+			b = AppendString(b, v[k])
+		}
+		return append(b, '}'), nil
+	case []any:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = Append(b, e); err != nil {
+				return b, err
+			}
+		}
+		return append(b, ']'), nil
+	case []string:
+		if v == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, e := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = AppendString(b, e)
+		}
+		return append(b, ']'), nil
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return b, err
+	}
+	return append(b, data...), nil
+}
+
+// AppendObject appends a map[string]any with its keys sorted.
+func AppendObject(b []byte, m map[string]any) ([]byte, error) {
+	if m == nil {
+		return append(b, "null"...), nil
+	}
+	var small [16]string
+	keys := SortedKeys(small[:0], m)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(AppendString(b, k), ':')
+		var err error
+		if b, err = Append(b, m[k]); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+// SortedKeys appends m's keys to dst, sorted. Given a slice of a local
+// array as dst, a caller sorts a small map's keys without allocating.
+func SortedKeys[V any](dst []string, m map[string]V) []string {
+	for k := range m {
+		dst = append(dst, k)
+	}
+	slices.Sort(dst)
+	return dst
+}
+
+// AppendFloat appends f as encoding/json does: like strconv's shortest
+// 'f' format, switching to exponent form below 1e-6 and from 1e21, with
+// the exponent not padded ("1e-7", not "1e-07").
+func AppendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return b, ErrUnsupportedFloat
+	}
+	abs := math.Abs(f)
+	if abs == 0 || (abs >= 1e-6 && abs < 1e21) {
+		return strconv.AppendFloat(b, f, 'f', -1, 64), nil
+	}
+	start := len(b)
+	b = strconv.AppendFloat(b, f, 'e', -1, 64)
+	// strconv writes at least two exponent digits: "1e-07" becomes "1e-7".
+	// (Exponents from +21 up have two digits anyway.)
+	if n := len(b); n-start >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+		b[n-2] = b[n-1]
+		b = b[:n-1]
+	}
+	return b, nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// escapeASCII marks the ASCII bytes a JSON string holds escaped: control
+// characters, the quote and the backslash, and < > & as encoding/json
+// escapes them.
+var escapeASCII = func() (t [utf8.RuneSelf]bool) {
+	for c := range byte(0x20) {
+		t[c] = true
+	}
+	for _, c := range `"\<>&` {
+		t[c] = true
+	}
+	return t
+}()
+
+// AppendString appends s as a JSON string, escaping as encoding/json does.
+func AppendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if !escapeASCII[c] {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default: // other control characters, and < > &
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// AppendTime appends t as encoding/json writes a time.Time: an RFC 3339
+// string with nanoseconds as needed.
+func AppendTime(b []byte, t time.Time) []byte {
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"')
+}

@@ -1,0 +1,94 @@
+package jsonenc
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+	"time"
+)
+
+// checkSameAsMarshal fails unless Append(v) is exactly json.Marshal(v),
+// or both fail.
+func checkSameAsMarshal(t *testing.T, v any) {
+	t.Helper()
+	want, wantErr := json.Marshal(v)
+	got, err := Append([]byte("prefix"), v)
+	if wantErr != nil {
+		if err == nil {
+			t.Errorf("Append(%#v) = %s, want an error like json.Marshal's %v", v, got, wantErr)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Append(%#v): %v; json.Marshal gives %s", v, err, want)
+	}
+	if !bytes.HasPrefix(got, []byte("prefix")) || !bytes.Equal(got[len("prefix"):], want) {
+		t.Errorf("Append(%#v) =\n  %s\nwant (json.Marshal)\n  %s", v, got[len("prefix"):], want)
+	}
+}
+
+type opaque struct {
+	Email string `json:"email"`
+}
+
+func TestAppendJSONMatchesMarshal(t *testing.T) {
+	var ascii strings.Builder
+	for c := range 0x80 {
+		ascii.WriteByte(byte(c))
+	}
+	for _, v := range []any{
+		nil, true, false, "", "plain", ascii.String(), "é ü 日本 😀", "\u2028\u2029", "bad \xff utf-8 \xe2\x82",
+		"<script>&amp;</script>", `quote " backslash \`,
+		0.0, math.Copysign(0, -1), 1.0, -1.5, 0.1, 1e-6, 1e-7, 9.99e-7, 1e20, 1e21, 1.5e300, -2.5e-300,
+		math.MaxFloat64, math.SmallestNonzeroFloat64, 123456789.0, 1e-10, 12e-9,
+		math.NaN(), math.Inf(1), math.Inf(-1),
+		0, -7, int64(math.MaxInt64), int64(math.MinInt64), int32(-3), uint64(math.MaxUint64),
+		map[string]any{}, map[string]any(nil), []any{}, []any(nil), []string{}, []string(nil),
+		map[string]string{"b": "2", "a": "1"}, map[string]string(nil),
+		map[string]any{"z": 1, "a": []any{"x", 2.5, nil, map[string]any{"k": "<v>"}}, "m": map[string]any{"é": true}},
+		[]string{"a", "\n"},
+		map[string]any{"n": math.NaN()},
+		time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC), opaque{Email: "x"}, &opaque{}, json.Number("12.50"),
+		map[int]string{2: "b", 1: "a"}, []int{1, 2}, float32(0.1),
+	} {
+		checkSameAsMarshal(t, v)
+	}
+	// More than 16 keys: the key slice grows past its local array.
+	big := map[string]any{}
+	for i := range 40 {
+		big[strings.Repeat("k", 40-i)] = i
+	}
+	checkSameAsMarshal(t, big)
+}
+
+func TestAppendTimeMatchesMarshal(t *testing.T) {
+	for _, tm := range []time.Time{
+		time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 120000000, time.UTC),
+		time.Date(2026, 1, 2, 3, 4, 5, 1, time.FixedZone("x", 3600)),
+	} {
+		want, _ := json.Marshal(tm)
+		if got := AppendTime(nil, tm); !bytes.Equal(got, want) {
+			t.Errorf("AppendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
+
+// FuzzAppendJSON checks Append against json.Marshal on arbitrary
+// strings, numbers and decoded JSON documents.
+func FuzzAppendJSON(f *testing.F) {
+	f.Add("plain", 1.5, []byte(`{"a":[1,"x",null,{"b":true}]}`))
+	f.Add("<\x00\u2028\xff>", 1e-7, []byte(`[1e21, -0, 0.000001]`))
+	f.Add("", 0.0, []byte(`"\u00e9\ud800"`))
+	f.Fuzz(func(t *testing.T, s string, x float64, doc []byte) {
+		checkSameAsMarshal(t, s)
+		checkSameAsMarshal(t, x)
+		checkSameAsMarshal(t, map[string]any{s: x, "s": []string{s}})
+		var v any
+		if json.Unmarshal(doc, &v) == nil {
+			checkSameAsMarshal(t, v)
+		}
+	})
+}
