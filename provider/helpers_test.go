@@ -70,11 +70,6 @@ func setup(t *testing.T, p *provider.Provider) *openfeature.Client {
 	return api.NewClient()
 }
 
-// eventually waits for cond to hold.
-func eventually(t *testing.T, cond func() bool, msg string) {
-	t.Helper()
-	require.Eventually(t, cond, 5*time.Second, 5*time.Millisecond, msg)
-}
 
 // lockedWriter is a buffer that a logger may write while a test reads it.
 type lockedWriter struct {

@@ -198,6 +198,9 @@ func (p *Provider) InitWithContext(ctx context.Context, _ openfeature.Evaluation
 	}
 	if p.fatalErr != nil {
 		p.stopLocked()
+		if p.telemetry != nil {
+			p.telemetry.halt() // its loop ends now; Shutdown still flushes what was queued
+		}
 		return &openfeature.ProviderInitError{ErrorCode: openfeature.ProviderFatalCode, Message: p.fatalErr.Error()}
 	}
 	return nil
@@ -267,10 +270,19 @@ func (p *Provider) ShutdownWithContext(ctx context.Context) error {
 	}
 	if done != nil {
 		select {
-		case <-done:
-		case <-ctx.Done():
-			errs = append(errs, fmt.Errorf("provider: shutdown: the source did not stop in time: %w", ctx.Err()))
+		case <-done: // stopped, even if ctx has expired too
+		default:
+			select {
+			case <-done:
+			case <-ctx.Done():
+				errs = append(errs, fmt.Errorf("provider: shutdown: the source did not stop in time: %w", ctx.Err()))
+			}
 		}
+	}
+	// The final flush may have opened a connection after the source's
+	// run closed its idle ones.
+	if c, ok := p.source.(interface{ closeIdle() }); ok {
+		c.closeIdle()
 	}
 	return errors.Join(errs...)
 }

@@ -147,6 +147,10 @@ func NewRemoteSource(cfg RemoteConfig) (*RemoteSource, error) {
 	return s, nil
 }
 
+// closeIdle closes the client's idle connections; the provider calls it
+// last at Shutdown, after the final telemetry flush.
+func (s *RemoteSource) closeIdle() { s.client.CloseIdleConnections() }
+
 // EventSink returns a sink that uploads telemetry batches to the flag
 // service (POST /api/v1/events). Providers use it by default.
 func (s *RemoteSource) EventSink() EventSink {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/open-feature/go-sdk/openfeature"
@@ -17,7 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchyardhq/switchyard/client"
-	"github.com/switchyardhq/switchyard/internal/leakcheck"
 	"github.com/switchyardhq/switchyard/provider"
 	"github.com/switchyardhq/switchyard/provider/flagtest"
 )
@@ -246,20 +246,29 @@ func TestFullQueueDropsAndCounts(t *testing.T) {
 }
 
 func TestFlushIntervalAndIdempotencyKeys(t *testing.T) {
-	sink := &captureSink{}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: 10 * time.Millisecond}, nil)
-	defer p.Shutdown()
-	p.BooleanEvaluation(context.Background(), "plain", false, nil)
-	eventually(t, func() bool { return len(sink.ofKind("summary")) == 1 }, "a periodic flush")
-	p.BooleanEvaluation(context.Background(), "plain", false, nil)
-	eventually(t, func() bool { return len(sink.ofKind("summary")) == 2 }, "a second flush")
-	uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
-	sink.mu.Lock()
-	defer sink.mu.Unlock()
-	assert.NotEqual(t, sink.batches[0].key, sink.batches[1].key)
-	for _, b := range sink.batches {
-		assert.Regexp(t, uuid, b.key)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		sink := &captureSink{}
+		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink}, nil)
+		defer p.Shutdown()
+		p.BooleanEvaluation(context.Background(), "plain", false, nil)
+		time.Sleep(provider.DefaultFlushInterval - time.Millisecond)
+		synctest.Wait()
+		assert.Empty(t, sink.ofKind("summary"), "nothing before the interval")
+		time.Sleep(time.Millisecond)
+		synctest.Wait()
+		assert.Len(t, sink.ofKind("summary"), 1, "a periodic flush every 10 s")
+		p.BooleanEvaluation(context.Background(), "plain", false, nil)
+		time.Sleep(provider.DefaultFlushInterval)
+		synctest.Wait()
+		assert.Len(t, sink.ofKind("summary"), 2, "a second flush")
+		uuid := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		assert.NotEqual(t, sink.batches[0].key, sink.batches[1].key)
+		for _, b := range sink.batches {
+			assert.Regexp(t, uuid, b.key)
+		}
+	})
 }
 
 func TestBatchesStayUnderOneMiB(t *testing.T) {
@@ -319,16 +328,18 @@ func TestSendRetryPolicy(t *testing.T) {
 }
 
 func TestForbiddenDisablesSendingAndLogsOnce(t *testing.T) {
-	logs := &lockedWriter{}
-	sink := &captureSink{fail: func(int) error { return &client.StatusError{Op: "post events", StatusCode: 403} }}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: 5 * time.Millisecond}, logs)
-	for range 5 {
-		p.BooleanEvaluation(context.Background(), "plain", false, nil)
-		time.Sleep(10 * time.Millisecond) // let several flush periods pass
-	}
-	require.NoError(t, p.ShutdownWithContext(context.Background()), "nothing is sent after the 403, so nothing fails")
-	assert.Equal(t, 1, sink.calls, "403 disables sending")
-	assert.Equal(t, 1, strings.Count(logs.String(), "telemetry rejected"), "and is logged once")
+	synctest.Test(t, func(t *testing.T) {
+		logs := &lockedWriter{}
+		sink := &captureSink{fail: func(int) error { return &client.StatusError{Op: "post events", StatusCode: 403} }}
+		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink}, logs)
+		for range 5 {
+			p.BooleanEvaluation(context.Background(), "plain", false, nil)
+			time.Sleep(provider.DefaultFlushInterval) // a flush period passes each time
+		}
+		require.NoError(t, p.ShutdownWithContext(context.Background()), "nothing is sent after the 403, so nothing fails")
+		assert.Equal(t, 1, sink.calls, "403 disables sending")
+		assert.Equal(t, 1, strings.Count(logs.String(), "telemetry rejected"), "and is logged once")
+	})
 }
 
 // TestTelemetryOffByDefaultForLocalSources: a local source has no event
@@ -336,21 +347,24 @@ func TestForbiddenDisablesSendingAndLogsOnce(t *testing.T) {
 // started and Track does nothing.
 func TestTelemetryOffByDefaultForLocalSources(t *testing.T) {
 	flushLoop := func() bool {
+		synctest.Wait() // goroutines just started have run up to where they wait
 		buf := make([]byte, 1<<20)
 		return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "(*telemetry).run")
 	}
-	leaks := leakcheck.Take(t)
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{}, nil)
-	p.Track(context.Background(), "x", openfeature.NewEvaluationContext("u", nil), openfeature.NewTrackingEventDetails(1))
-	assert.False(t, flushLoop(), "no telemetry for a local source without a sink")
-	p.Shutdown()
-	leaks.Check(t)
-
-	// With a sink the loop runs, so the check above can tell.
-	on := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: &captureSink{}}, nil)
-	assert.True(t, flushLoop(), "telemetry runs with a sink")
-	on.Shutdown()
-	leaks.Check(t)
+	synctest.Test(t, func(t *testing.T) {
+		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{}, nil)
+		p.Track(context.Background(), "x", openfeature.NewEvaluationContext("u", nil), openfeature.NewTrackingEventDetails(1))
+		assert.False(t, flushLoop(), "no telemetry for a local source without a sink")
+		p.Shutdown()
+	})
+	synctest.Test(t, func(t *testing.T) {
+		// With a sink the loop runs, so the check above can tell.
+		on := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: &captureSink{}}, nil)
+		assert.True(t, flushLoop(), "telemetry runs with a sink")
+		on.Shutdown()
+		synctest.Wait()
+		assert.Empty(t, bubbleLeaks())
+	})
 }
 
 func TestEvaluationWithTelemetryDoesNotAllocate(t *testing.T) {
