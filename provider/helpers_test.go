@@ -70,7 +70,6 @@ func setup(t *testing.T, p *provider.Provider) *openfeature.Client {
 	return api.NewClient()
 }
 
-
 // lockedWriter is a buffer that a logger may write while a test reads it.
 type lockedWriter struct {
 	mu sync.Mutex
