@@ -128,7 +128,7 @@ type telemetry struct {
 	now      func() time.Time
 
 	shards      [counterShards]counterShard
-	queue       chan json.RawMessage // evaluation and track events, encoded
+	queue       *eventQueue          // evaluation and track events, encoded
 	dropped     atomic.Uint64        // events dropped and not yet reported in an accepted batch
 	windowStart atomic.Int64         // unix nanoseconds
 	disabled    atomic.Bool          // 403/404 from the sink: stop sending
@@ -191,7 +191,7 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 		redactor: privacy.NewRedactor(privacy.Policy{PrivateAttributes: cfg.PrivateAttributes, AllAttributesPrivate: cfg.AllAttributesPrivate}),
 		logger:   logger,
 		now:      time.Now,
-		queue:    make(chan json.RawMessage, cfg.QueueSize),
+		queue:    newEventQueue(cfg.QueueSize),
 	}
 	for i := range t.shards {
 		t.shards[i].flags = make(map[string]*flagCounts)
@@ -333,9 +333,7 @@ func (t *telemetry) enqueue(data []byte, encodeErr error) {
 		t.logger.Warn("switchyard: telemetry event dropped: larger than a batch may be", "bytes", len(data), "limitBytes", maxEventSize)
 		return
 	}
-	select {
-	case t.queue <- json.RawMessage(append([]byte(nil), data...)):
-	default:
+	if !t.queue.push(data) {
 		t.dropped.Add(1)
 	}
 }
@@ -411,16 +409,7 @@ func (t *telemetry) shutdown(ctx context.Context) error {
 func (t *telemetry) reportLost() {
 	t.flushMu.Lock()
 	defer t.flushMu.Unlock()
-	events := t.dropped.Swap(0)
-	for {
-		select {
-		case <-t.queue:
-			events++
-			continue
-		default:
-		}
-		break
-	}
+	events := t.dropped.Swap(0) + uint64(len(t.queue.take()))
 	var evaluations uint64
 	for _, n := range t.carry.totals {
 		evaluations += n
@@ -465,16 +454,7 @@ func (t *telemetry) flush(ctx context.Context) error {
 	t.flushMu.Lock()
 	defer t.flushMu.Unlock()
 
-	var events []json.RawMessage
-drain:
-	for {
-		select {
-		case ev := <-t.queue:
-			events = append(events, ev)
-		default:
-			break drain
-		}
-	}
+	events := t.queue.take()
 	var firstErr error
 	for _, b := range batches(events, MaxTelemetryBatchSize) {
 		if err := t.send(ctx, b.data); err != nil {
@@ -561,7 +541,7 @@ const maxEventSize = MaxTelemetryBatchSize - len(batchHead) - len(batchTail)
 // batches packs encoded events into {"events":[...]} documents of at most
 // limit bytes. Every event must fit a batch on its own (enqueue keeps
 // larger ones out).
-func batches(events []json.RawMessage, limit int) []batch {
+func batches(events [][]byte, limit int) []batch {
 	const head, tail = batchHead, batchTail
 	var out []batch
 	cur := []byte(head)

@@ -45,13 +45,11 @@ func TestEventEncodingMatchesMarshal(t *testing.T) {
 	tel.now = func() time.Time { return at }
 	next := func() string {
 		t.Helper()
-		select {
-		case ev := <-tel.queue:
-			return string(ev)
-		default:
-			t.Fatal("no event queued")
-			return ""
+		events := tel.queue.take()
+		if len(events) != 1 {
+			t.Fatalf("%d events queued, want 1", len(events))
 		}
+		return string(events[0])
 	}
 	ctx := map[string]any{"targetingKey": "u<1>", "email": "a@x.io", "n": 1e-7, "tags": []any{"a", true}, "privateAttributes": []any{"n"}}
 	redacted := tel.redactor.Redact(ctx)
@@ -91,7 +89,7 @@ func TestEventEncodingMatchesMarshal(t *testing.T) {
 	tel.track("nan", math.NaN(), nil, ctx)
 	tel.evaluation("f", &evaluator.Result{}, "", math.Inf(1), ctx)
 	tel.evaluation("f", &evaluator.Result{}, "", "x", map[string]any{"bad": math.NaN()})
-	if n := tel.dropped.Load(); n != 3 || len(tel.queue) != 0 {
-		t.Errorf("unencodable events: dropped = %d, queued = %d; want 3, 0", n, len(tel.queue))
+	if n := tel.dropped.Load(); n != 3 || tel.queue.len() != 0 {
+		t.Errorf("unencodable events: dropped = %d, queued = %d; want 3, 0", n, tel.queue.len())
 	}
 }
