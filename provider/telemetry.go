@@ -128,12 +128,12 @@ type telemetry struct {
 	now      func() time.Time
 
 	shards      [counterShards]counterShard
-	queue       *eventQueue          // evaluation and track events, encoded
-	dropped     atomic.Uint64        // events dropped and not yet reported in an accepted batch
-	windowStart atomic.Int64         // unix nanoseconds
-	disabled    atomic.Bool          // 403/404 from the sink: stop sending
-	flushMu     sync.Mutex           // one flush at a time; guards carry
-	carry       carried              // counters of summaries not delivered
+	queue       *eventQueue   // evaluation and track events, encoded
+	dropped     atomic.Uint64 // events dropped and not yet reported in an accepted batch
+	windowStart atomic.Int64  // unix nanoseconds
+	disabled    atomic.Bool   // 403/404 from the sink: stop sending
+	flushMu     sync.Mutex    // one flush at a time; guards carry
+	carry       carried       // counters of summaries not delivered
 
 	lifeMu sync.Mutex         // guards cancel and done
 	cancel context.CancelFunc // ends the running flush loop; nil when none runs
