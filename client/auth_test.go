@@ -190,10 +190,25 @@ func waiters(ts *tokenSource) int {
 	return ts.fetch.waiters
 }
 
+// bubble runs f in a synctest bubble, and ends the test binary with a
+// message when the bubble has not finished within a minute of real time:
+// a goroutine blocked on a mutex (as callers of a locked token fetch were)
+// is not durably blocked, so synctest.Wait and virtual time would wait for
+// it until the test binary's timeout.
+func bubble(t *testing.T, f func(*testing.T)) {
+	t.Helper()
+	name := t.Name()
+	watchdog := time.AfterFunc(time.Minute, func() {
+		panic(name + ": the synctest bubble did not finish within a minute: a goroutine is blocked where synctest cannot see it, such as on a mutex")
+	})
+	defer watchdog.Stop()
+	synctest.Test(t, f)
+}
+
 // TestTokenFetchIsShared: concurrent callers without a token wait for one
 // fetch, and all get its token as fresh.
 func TestTokenFetchIsShared(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		ep := newFakeEndpoint()
 		ts := newTokenSource(ep)
 		const n = 8
@@ -224,7 +239,7 @@ func TestTokenFetchIsShared(t *testing.T) {
 // while another caller's fetch is blocked returns at that moment with its
 // context's error, and the fetch carries on for the other caller.
 func TestTokenCallerWithShortContextReturnsAtOnce(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		ep := newFakeEndpoint()
 		ts := newTokenSource(ep)
 		first := goToken(t.Context(), ts)
@@ -240,7 +255,7 @@ func TestTokenCallerWithShortContextReturnsAtOnce(t *testing.T) {
 		assert.True(t, strings.HasPrefix(err.Error(), "client: "), "package prefix: %q", err)
 
 		synctest.Wait()
-		assert.NoError(t, ep.request(1).Context().Err(), "the fetch goes on while a caller waits for it")
+		assert.NoError(t, ep.request(1).Context().Err(), "the fetch was cancelled while the first caller still waits for it; want it going on")
 		close(ep.release)
 		r := <-first
 		require.NoError(t, r.err)
@@ -257,7 +272,7 @@ func TestTokenCallerWithShortContextReturnsAtOnce(t *testing.T) {
 func TestTokenFetchIsCancelledWithItsLastCaller(t *testing.T) {
 	for _, blockIn := range []string{"ClientSecretFunc", "token request"} {
 		t.Run(blockIn, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
 				ep := newFakeEndpoint()
 				ts := newTokenSource(ep)
 				secretRelease := make(chan struct{})
@@ -284,21 +299,23 @@ func TestTokenFetchIsCancelledWithItsLastCaller(t *testing.T) {
 
 				ctxA, cancelA := context.WithCancel(t.Context())
 				ctxB, cancelB := context.WithCancel(t.Context())
-				a, b := goToken(ctxA, ts), goToken(ctxB, ts)
+				a := goToken(ctxA, ts) // A starts the fetch, B joins it
+				synctest.Wait()
+				b := goToken(ctxB, ts)
 				synctest.Wait()
 				require.Equal(t, 2, waiters(ts))
 
-				cancelA()
+				cancelA() // the caller that started the fetch leaves first
 				synctest.Wait()
 				ra := <-a
 				require.ErrorIs(t, ra.err, context.Canceled)
-				assert.NoError(t, fetchCtx().Err(), "the fetch is cancelled while a caller still waits for it")
+				assert.NoError(t, fetchCtx().Err(), "the fetch was cancelled while caller B still waits for it; want it going on")
 
 				cancelB()
 				synctest.Wait()
 				rb := <-b
 				require.ErrorIs(t, rb.err, context.Canceled)
-				require.Error(t, fetchCtx().Err(), "the fetch goes on with nobody waiting for it")
+				require.Error(t, fetchCtx().Err(), "the fetch goes on with nobody waiting for it; want it cancelled")
 				assert.Len(t, secretCtxs, 1, "ClientSecretFunc calls")
 
 				// The cancelled fetch is not cached: the next caller starts
@@ -318,7 +335,7 @@ func TestTokenFetchIsCancelledWithItsLastCaller(t *testing.T) {
 // TestFailedTokenFetchIsSharedNotCached: the callers that joined a failed
 // fetch all get its error; the next caller starts a new fetch.
 func TestFailedTokenFetchIsSharedNotCached(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		ep := newFakeEndpoint()
 		ep.respond = func(n int, r *http.Request) *http.Response {
 			if n == 1 {
@@ -361,7 +378,7 @@ func TestTokenRefreshPoint(t *testing.T) {
 		{time.Hour, time.Hour - time.Minute},
 	} {
 		t.Run(tt.lifetime.String(), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
 				ep := newFakeEndpoint()
 				close(ep.release)
 				ep.respond = func(n int, r *http.Request) *http.Response {
