@@ -125,10 +125,20 @@ func (ts *tokenSource) leave(f *tokenFetch) {
 	}
 }
 
-// run performs the fetch f, caches its token and wakes its waiters.
+// run performs the fetch f on its own goroutine.
 func (ts *tokenSource) run(ctx context.Context, f *tokenFetch) {
+	// Deferred, so the waiters are woken even when ClientSecretFunc ends
+	// the goroutine with runtime.Goexit (callSecretFunc recovers its panics).
+	var tok *oauth2.Token
+	err := errors.New("client: fetch token: ClientSecretFunc called runtime.Goexit")
+	defer func() { ts.finish(f, tok, err) }()
+	tok, err = ts.fetchToken(ctx)
+}
+
+// finish caches the token of the fetch f, or records its error, and wakes
+// its waiters.
+func (ts *tokenSource) finish(f *tokenFetch, tok *oauth2.Token, err error) {
 	defer f.cancel()
-	tok, err := ts.fetchToken(ctx)
 	ts.mu.Lock()
 	if err == nil {
 		// oauth2 sets Expiry from the wall clock; keep the lifetime and
@@ -146,13 +156,35 @@ func (ts *tokenSource) run(ctx context.Context, f *tokenFetch) {
 	close(f.done)
 }
 
+// callSecretFunc calls the user's ClientSecretFunc. A panic in it is
+// recovered (SPEC section 3.1: user callbacks cannot crash the process) and
+// returned as an error that says so and names the panic value's type but
+// not the value, which may hold the secret. That error is not
+// ErrInvalidCredentials, which means the service rejected the credentials:
+// a panic says nothing about them, and may pass (a secret store not yet
+// ready), so callers treat it as any other failure of ClientSecretFunc and
+// retry with backoff. It does not wrap the panic value either, so the
+// value cannot be reached through errors.As.
+func (ts *tokenSource) callSecretFunc(ctx context.Context) (s Secret, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			s, err = "", fmt.Errorf("client: ClientSecretFunc panicked with a %T (its value is not shown: it may hold the secret)", v)
+		}
+	}()
+	s, err = ts.secretFunc(ctx)
+	if err != nil {
+		return "", fmt.Errorf("client: ClientSecretFunc: %w", err)
+	}
+	return s, nil
+}
+
 // fetchToken gets the secret, when it comes from secretFunc, and requests
 // a token with it.
 func (ts *tokenSource) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 	if ts.secretFunc != nil {
-		s, err := ts.secretFunc(ctx)
+		s, err := ts.callSecretFunc(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("client: ClientSecretFunc: %w", err)
+			return nil, err
 		}
 		if n := len(s); n < MinSecretLen {
 			return nil, fmt.Errorf("client: ClientSecretFunc returned a secret of %d bytes, shorter than %d: check the secret store", n, MinSecretLen)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -463,4 +464,90 @@ func waitFor(t *testing.T, c <-chan struct{}, what string) {
 	}
 }
 
-var _ = errors.New
+// TestClientSecretFuncPanicIsRecovered: a panic in ClientSecretFunc is a
+// credentials error that says so, shows neither the panic value nor the
+// secret in it, is not ErrInvalidCredentials, sends nothing, and is not
+// cached: the next call calls the function again.
+func TestClientSecretFuncPanicIsRecovered(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		panic func()
+		typ   string
+	}{
+		{"string holding the secret", func() { panic("vault said " + testSecret) }, "a string"},
+		{"error holding the secret", func() { panic(fmt.Errorf("decode %q", testSecret)) }, "a *errors.errorString"},
+		{"runtime error", func() {
+			var m map[string]int
+			m["x"]++
+		}, "a runtime.plainError"},
+		{"nil", func() { panic(nil) }, "a *runtime.PanicNilError"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				close(ep.release)
+				ts := newTokenSource(ep)
+				ts.conf.ClientSecret = ""
+				calls := 0
+				gate := make(chan struct{})
+				ts.secretFunc = func(context.Context) (Secret, error) {
+					calls++
+					if calls == 1 {
+						<-gate
+						tt.panic()
+					}
+					return testSecret, nil
+				}
+				a, b := goToken(t.Context(), ts), goToken(t.Context(), ts)
+				synctest.Wait()
+				close(gate)
+				for _, c := range []<-chan tokenResult{a, b} {
+					r := <-c
+					require.Error(t, r.err)
+					msg := r.err.Error()
+					assert.True(t, strings.HasPrefix(msg, "client: ClientSecretFunc panicked with "+tt.typ+" "), "error %q", msg)
+					assert.NotContains(t, fmt.Sprintf("%v %+v %#v", r.err, r.err, r.err), testSecret)
+					assert.NotContains(t, msg, "vault said")
+					assert.NotErrorIs(t, r.err, ErrInvalidCredentials, "a panic says nothing about the credentials")
+					var se *StatusError
+					assert.False(t, errors.As(r.err, &se))
+					assert.Nil(t, errors.Unwrap(r.err), "the panic value cannot be reached")
+				}
+				assert.Equal(t, 1, calls, "the two callers shared one fetch")
+				assert.Equal(t, 0, ep.count(), "nothing is sent without a secret")
+
+				access, _, err := ts.token(t.Context())
+				require.NoError(t, err, "the panic is not cached")
+				assert.Equal(t, accessToken(1), access)
+				assert.Equal(t, 2, calls)
+			})
+		})
+	}
+}
+
+// TestClientSecretFuncPanicThroughTheClient: the same through the public
+// API, where the panic would otherwise kill the process.
+func TestClientSecretFuncPanicThroughTheClient(t *testing.T) {
+	c, err := New(Config{
+		BaseURL: "https://flags.example.com", TenantID: "acme", Environment: "production", ClientID: "svc-test",
+		ClientSecretFunc: func(context.Context) (Secret, error) { panic(testSecret) },
+	})
+	require.NoError(t, err)
+	_, err = c.FetchRuleset(t.Context(), "")
+	require.ErrorContains(t, err, "ClientSecretFunc panicked")
+	assert.NotContains(t, err.Error(), testSecret)
+	assert.NotErrorIs(t, err, ErrInvalidCredentials)
+}
+
+// TestClientSecretFuncGoexit: a ClientSecretFunc that ends its goroutine
+// (runtime.Goexit, as t.FailNow does) still wakes the callers.
+func TestClientSecretFuncGoexit(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		ts := newTokenSource(newFakeEndpoint())
+		ts.conf.ClientSecret = ""
+		ts.secretFunc = func(context.Context) (Secret, error) { runtime.Goexit(); return "", nil }
+		_, _, err := ts.token(t.Context())
+		require.ErrorContains(t, err, "Goexit")
+		assert.Nil(t, ts.fetch, "no fetch in flight")
+	})
+}
