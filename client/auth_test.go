@@ -2,11 +2,13 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -550,4 +552,106 @@ func TestClientSecretFuncGoexit(t *testing.T) {
 		require.ErrorContains(t, err, "Goexit")
 		assert.Nil(t, ts.fetch, "no fetch in flight")
 	})
+}
+
+// echoSecret changes under form escaping, so the secret's forms differ,
+// and its Basic header (of client ID svc/test) holds a "+", which changes
+// under escaping too.
+const echoSecret = "sk/test+secret=value&more?~>"
+
+// TestTokenErrorScrubsEchoes: a token endpoint that echoes credentials in
+// the request ID or the OAuth2 error code, the channels that bypass body
+// redaction, has the value dropped: neither the secret (raw, form-escaped,
+// or inside the Basic header, padded or not) nor an access token the
+// client held reaches the error.
+func TestTokenErrorScrubsEchoes(t *testing.T) {
+	basic := func(r *http.Request) string { return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ") }
+	for _, tt := range []struct {
+		name string
+		echo func(r *http.Request, lastToken string) string
+	}{
+		{"the secret", func(*http.Request, string) string { return echoSecret }},
+		{"the secret form-escaped", func(*http.Request, string) string { return "req-" + url.QueryEscape(echoSecret) }},
+		{"the Basic credentials", func(r *http.Request, _ string) string { return basic(r) }},
+		{"the Basic credentials unpadded", func(r *http.Request, _ string) string { return strings.TrimRight(basic(r), "=") }},
+		{"the Basic credentials form-escaped", func(r *http.Request, _ string) string { return url.QueryEscape(basic(r)) }},
+		{"the previous access token", func(_ *http.Request, last string) string { return "req-" + last }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				close(ep.release)
+				var echoed []string
+				ep.respond = func(n int, r *http.Request) *http.Response {
+					if n == 1 {
+						return tokenResponse(r, accessToken(1), 3600)
+					}
+					e := tt.echo(r, accessToken(1))
+					echoed = append(echoed, e)
+					body, _ := json.Marshal(map[string]string{"error": e, "error_description": "echo " + e})
+					return response(r, http.StatusBadRequest, http.Header{"X-Request-Id": {e}}, string(body))
+				}
+				ts := newTokenSource(ep)
+				ts.conf.ClientID = "svc/test"
+				ts.conf.ClientSecret = echoSecret
+				access, _, err := ts.token(t.Context())
+				require.NoError(t, err)
+				ts.invalidate(access) // the 401 path: the next call fetches again
+
+				_, _, err = ts.token(t.Context())
+				var se *StatusError
+				require.ErrorAs(t, err, &se)
+				require.Len(t, echoed, 1, "the endpoint echoed")
+				if strings.Contains(tt.name, "Basic") {
+					require.Contains(t, basic(ep.request(2)), "+", "the test needs a Basic header that changes under escaping")
+				}
+				assert.Equal(t, http.StatusBadRequest, se.StatusCode)
+				assert.Empty(t, se.RequestID, "a request ID holding a credential is dropped")
+				assert.Empty(t, se.OAuthError, "an error code holding a credential is dropped")
+				text := fmt.Sprintf("%v|%+v|%#v|%s|%s|%s", err, err, err, se.Body, se.RequestID, se.OAuthError)
+				for _, leak := range []string{echoSecret, url.QueryEscape(echoSecret), echoed[0], access} {
+					assert.NotContains(t, text, leak)
+				}
+				assert.Contains(t, se.Body, redacted, "the body is redacted, not dropped")
+				assert.NotErrorIs(t, err, ErrInvalidCredentials)
+			})
+		})
+	}
+}
+
+// TestTokenErrorDropsBadServiceStrings: request IDs and error codes that
+// are not visible ASCII of at most 256 bytes are dropped, not cut; good
+// ones are kept as sent.
+func TestTokenErrorDropsBadServiceStrings(t *testing.T) {
+	for _, tt := range []struct {
+		name, requestID, code string
+		wantID, wantCode      string
+	}{
+		{"good", "req-0042", "invalid_client", "req-0042", "invalid_client"},
+		{"256 bytes", strings.Repeat("r", 256), "invalid_request", strings.Repeat("r", 256), "invalid_request"},
+		{"257 bytes", strings.Repeat("r", 257), strings.Repeat("e", 257), "", ""},
+		{"control character", "req-1\x01", `invalid_client\u0001`, "", ""}, // a JSON escape in the body
+		{"space", "req 1", "invalid client", "", ""},
+		{"non-ASCII", "req-é", "invalid_clïent", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				close(ep.release)
+				ep.respond = func(_ int, r *http.Request) *http.Response {
+					return response(r, http.StatusBadRequest, http.Header{"X-Request-Id": {tt.requestID}}, `{"error":"`+tt.code+`"}`)
+				}
+				_, _, err := newTokenSource(ep).token(t.Context())
+				var se *StatusError
+				require.ErrorAs(t, err, &se)
+				assert.Equal(t, tt.wantID, se.RequestID, "RequestID")
+				assert.Equal(t, tt.wantCode, se.OAuthError, "OAuthError")
+				if tt.wantID == "" {
+					assert.NotContains(t, err.Error(), "request ID", "a dropped request ID is not shown")
+				}
+				// A 400 is ErrInvalidCredentials by its kept code alone.
+				assert.Equal(t, tt.wantCode == "invalid_client", errors.Is(err, ErrInvalidCredentials), "errors.Is(err, ErrInvalidCredentials)")
+			})
+		})
+	}
 }
