@@ -40,6 +40,9 @@ type tokenSource struct {
 	issued time.Time   // by now
 	expiry time.Time   // by now; zero when the token does not expire
 	fetch  *tokenFetch // the fetch in flight, or nil
+	// prev is the access token the cache held before tok, kept for
+	// redaction: the service may still echo it.
+	prev string
 }
 
 // tokenFetch is one token fetch and the callers waiting for it.
@@ -138,14 +141,25 @@ func (ts *tokenSource) leave(f *tokenFetch) {
 	}
 }
 
-// run performs the fetch f, caches its token and wakes its waiters.
+// run performs the fetch f on its own goroutine.
 func (ts *tokenSource) run(ctx context.Context, f *tokenFetch) {
+	// Deferred, so the waiters are woken even when ClientSecretFunc ends
+	// the goroutine with runtime.Goexit (callSecretFunc recovers its panics).
+	var tok *oauth2.Token
+	err := errors.New("client: fetch token: ClientSecretFunc called runtime.Goexit")
+	defer func() { ts.finish(f, tok, err) }()
+	tok, err = ts.fetchToken(ctx)
+}
+
+// finish caches the token of the fetch f, or records its error, and wakes
+// its waiters.
+func (ts *tokenSource) finish(f *tokenFetch, tok *oauth2.Token, err error) {
 	defer f.cancel()
-	tok, err := ts.fetchToken(ctx)
 	ts.mu.Lock()
 	if err == nil {
 		// oauth2 sets Expiry from the wall clock; keep the lifetime and
 		// place it on ts.now, the clock valid reads.
+		ts.dropLocked()
 		ts.tok, ts.issued, ts.expiry = tok, ts.now(), time.Time{}
 		if !tok.Expiry.IsZero() {
 			ts.expiry = ts.issued.Add(time.Until(tok.Expiry))
@@ -191,7 +205,7 @@ func (ts *tokenSource) fetchToken(ctx context.Context) (*oauth2.Token, error) {
 func (ts *tokenSource) callSecretFunc(ctx context.Context) (s Secret, err error) {
 	defer func() {
 		if v := recover(); v != nil {
-			s, err = "", fmt.Errorf("%w: it panicked (the panic value is not shown: it could hold the secret); fix the function", ErrCredentialsFunc)
+			s, err = "", fmt.Errorf("%w: it panicked with a %T (the value is not shown: it may hold the secret); fix the function", ErrCredentialsFunc, v)
 		}
 	}()
 	s, err = ts.secretFunc(ctx)
@@ -216,7 +230,14 @@ func (ts *tokenSource) invalidate(access string) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
 	if ts.tok != nil && ts.tok.AccessToken == access {
-		ts.tok = nil
+		ts.dropLocked()
+	}
+}
+
+// dropLocked drops the cached token, remembering it in prev.
+func (ts *tokenSource) dropLocked() {
+	if ts.tok != nil {
+		ts.prev, ts.tok = ts.tok.AccessToken, nil
 	}
 }
 
@@ -227,52 +248,50 @@ func (ts *tokenSource) secrets() []string {
 	return ts.secretsLocked()
 }
 
-// secretsLocked lists the client secret and the cached token in every form
-// they are sent in, including the Basic authorization header of the token
-// request (RFC 6749 section 2.3.1: both parts form-escaped, then base64).
+// secretsLocked lists the client secret, the cached token and the one
+// before it in every form they are sent or could be echoed in, including
+// the Basic authorization header of the token request (RFC 6749 section
+// 2.3.1: both parts form-escaped, then base64). The base64 is unpadded,
+// a prefix of the padded form, so an echo is found with or without its
+// padding.
 func (ts *tokenSource) secretsLocked() []string {
 	id, secret := ts.conf.ClientID, ts.conf.ClientSecret
 	out := secretForms(secret)
-	for _, pair := range []string{url.QueryEscape(id) + ":" + url.QueryEscape(secret), id + ":" + secret} {
-		out = append(out, base64.StdEncoding.EncodeToString([]byte(pair)))
+	if secret != "" {
+		for _, pair := range []string{url.QueryEscape(id) + ":" + url.QueryEscape(secret), id + ":" + secret} {
+			out = append(out, secretForms(base64.RawStdEncoding.EncodeToString([]byte(pair)))...)
+		}
 	}
 	if ts.tok != nil {
 		out = append(out, secretForms(ts.tok.AccessToken)...)
 	}
-	return out
+	return append(out, secretForms(ts.prev)...)
 }
 
-// tokenError converts an oauth2 error into a StatusError without the
-// secret, or wraps a transport error.
+// tokenError converts an oauth2 error into a StatusError, or wraps a
+// transport error. Every string taken from the response is cleaned of the
+// credentials secretsLocked lists (SPEC section 3.1, "credentials stay
+// in"): the body excerpt and Retry-After are redacted, and the request ID
+// and OAuth2 error code, which the SDK keeps as they came, go through
+// serviceString and are dropped when they hold a credential or are not
+// short visible ASCII.
 func (ts *tokenSource) tokenError(err error) error {
 	secrets := ts.secrets()
 	var re *oauth2.RetrieveError
 	if errors.As(err, &re) && re.Response != nil {
+		h := re.Response.Header
+		requestID, _ := serviceRequestID(h, secrets...)
+		code, _ := serviceString(re.ErrorCode, secrets...)
 		return &StatusError{
 			Op:         "fetch token",
 			StatusCode: re.Response.StatusCode,
-			RequestID:  tokenRequestID(re.Response.Header, secrets),
+			RequestID:  requestID,
 			Body:       excerpt(re.Body, secrets...),
-			RetryAfter: re.Response.Header.Get("Retry-After"),
-			OAuthError: oauthCode(re.ErrorCode, secrets),
+			RetryAfter: excerpt([]byte(h.Get("Retry-After")), secrets...),
+			OAuthError: code,
 		}
 	}
 	return &redactedError{msg: "client: fetch token: " + excerpt([]byte(err.Error()), secrets...), err: err}
-}
-
-// tokenRequestID is the token endpoint's request ID, checked like every
-// service string.
-func tokenRequestID(h http.Header, secrets []string) string {
-	id, _ := serviceRequestID(h, secrets...)
-	return id
-}
-
-// oauthCode is the OAuth2 error code of a token response, or "" when it is
-// not a service string the SDK keeps (an echoed secret, a control
-// character, an essay).
-func oauthCode(code string, secrets []string) string {
-	code, _ = serviceString(code, secrets...)
-	return code
 }
 
 // redactedError carries an error whose text was redacted, keeping the

@@ -2,11 +2,14 @@ package client
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -190,10 +193,25 @@ func waiters(ts *tokenSource) int {
 	return ts.fetch.waiters
 }
 
+// bubble runs f in a synctest bubble, and ends the test binary with a
+// message when the bubble has not finished within a minute of real time:
+// a goroutine blocked on a mutex (as callers of a locked token fetch were)
+// is not durably blocked, so synctest.Wait and virtual time would wait for
+// it until the test binary's timeout.
+func bubble(t *testing.T, f func(*testing.T)) {
+	t.Helper()
+	name := t.Name()
+	watchdog := time.AfterFunc(time.Minute, func() {
+		panic(name + ": the synctest bubble did not finish within a minute: a goroutine is blocked where synctest cannot see it, such as on a mutex")
+	})
+	defer watchdog.Stop()
+	synctest.Test(t, f)
+}
+
 // TestTokenFetchIsShared: concurrent callers without a token wait for one
 // fetch, and all get its token as fresh.
 func TestTokenFetchIsShared(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		ep := newFakeEndpoint()
 		ts := newTokenSource(ep)
 		const n = 8
@@ -224,7 +242,7 @@ func TestTokenFetchIsShared(t *testing.T) {
 // while another caller's fetch is blocked returns at that moment with its
 // context's error, and the fetch carries on for the other caller.
 func TestTokenCallerWithShortContextReturnsAtOnce(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		ep := newFakeEndpoint()
 		ts := newTokenSource(ep)
 		first := goToken(t.Context(), ts)
@@ -240,7 +258,7 @@ func TestTokenCallerWithShortContextReturnsAtOnce(t *testing.T) {
 		assert.True(t, strings.HasPrefix(err.Error(), "client: "), "package prefix: %q", err)
 
 		synctest.Wait()
-		assert.NoError(t, ep.request(1).Context().Err(), "the fetch goes on while a caller waits for it")
+		assert.NoError(t, ep.request(1).Context().Err(), "the fetch was cancelled while the first caller still waits for it; want it going on")
 		close(ep.release)
 		r := <-first
 		require.NoError(t, r.err)
@@ -257,7 +275,7 @@ func TestTokenCallerWithShortContextReturnsAtOnce(t *testing.T) {
 func TestTokenFetchIsCancelledWithItsLastCaller(t *testing.T) {
 	for _, blockIn := range []string{"ClientSecretFunc", "token request"} {
 		t.Run(blockIn, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
 				ep := newFakeEndpoint()
 				ts := newTokenSource(ep)
 				secretRelease := make(chan struct{})
@@ -284,21 +302,23 @@ func TestTokenFetchIsCancelledWithItsLastCaller(t *testing.T) {
 
 				ctxA, cancelA := context.WithCancel(t.Context())
 				ctxB, cancelB := context.WithCancel(t.Context())
-				a, b := goToken(ctxA, ts), goToken(ctxB, ts)
+				a := goToken(ctxA, ts) // A starts the fetch, B joins it
+				synctest.Wait()
+				b := goToken(ctxB, ts)
 				synctest.Wait()
 				require.Equal(t, 2, waiters(ts))
 
-				cancelA()
+				cancelA() // the caller that started the fetch leaves first
 				synctest.Wait()
 				ra := <-a
 				require.ErrorIs(t, ra.err, context.Canceled)
-				assert.NoError(t, fetchCtx().Err(), "the fetch is cancelled while a caller still waits for it")
+				assert.NoError(t, fetchCtx().Err(), "the fetch was cancelled while caller B still waits for it; want it going on")
 
 				cancelB()
 				synctest.Wait()
 				rb := <-b
 				require.ErrorIs(t, rb.err, context.Canceled)
-				require.Error(t, fetchCtx().Err(), "the fetch goes on with nobody waiting for it")
+				require.Error(t, fetchCtx().Err(), "the fetch goes on with nobody waiting for it; want it cancelled")
 				assert.Len(t, secretCtxs, 1, "ClientSecretFunc calls")
 
 				// The cancelled fetch is not cached: the next caller starts
@@ -318,7 +338,7 @@ func TestTokenFetchIsCancelledWithItsLastCaller(t *testing.T) {
 // TestFailedTokenFetchIsSharedNotCached: the callers that joined a failed
 // fetch all get its error; the next caller starts a new fetch.
 func TestFailedTokenFetchIsSharedNotCached(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
+	bubble(t, func(t *testing.T) {
 		ep := newFakeEndpoint()
 		ep.respond = func(n int, r *http.Request) *http.Response {
 			if n == 1 {
@@ -361,7 +381,7 @@ func TestTokenRefreshPoint(t *testing.T) {
 		{time.Hour, time.Hour - time.Minute},
 	} {
 		t.Run(tt.lifetime.String(), func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
 				ep := newFakeEndpoint()
 				close(ep.release)
 				ep.respond = func(n int, r *http.Request) *http.Response {
@@ -451,7 +471,7 @@ var _ = errors.New
 // TestClientSecretFuncPanicIsRecovered: a panicking credentials function
 // is an error of the call, not the end of the process, and the panic
 // value, which may be the secret, is not repeated.
-func TestClientSecretFuncPanicIsRecovered(t *testing.T) {
+func TestClientSecretFuncPanicIsACredentialsErrorAndRetried(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ep := newFakeEndpoint()
 		close(ep.release)
@@ -542,6 +562,67 @@ func TestTokenEndpointEchoesAreDropped(t *testing.T) {
 	}
 }
 
+// TestClientSecretFuncPanicIsRecovered: a panic in ClientSecretFunc is a
+// credentials error that says so, shows neither the panic value nor the
+// secret in it, is not ErrInvalidCredentials, sends nothing, and is not
+// cached: the next call calls the function again.
+func TestClientSecretFuncPanicIsRecovered(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		panic func()
+		typ   string
+	}{
+		{"string holding the secret", func() { panic("vault said " + testSecret) }, "a string"},
+		{"error holding the secret", func() { panic(fmt.Errorf("decode %q", testSecret)) }, "a *errors.errorString"},
+		{"runtime error", func() {
+			var m map[string]int
+			m["x"]++
+		}, "a runtime.plainError"},
+		{"nil", func() { panic(nil) }, "a *runtime.PanicNilError"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				close(ep.release)
+				ts := newTokenSource(ep)
+				ts.conf.ClientSecret = ""
+				calls := 0
+				gate := make(chan struct{})
+				ts.secretFunc = func(context.Context) (Secret, error) {
+					calls++
+					if calls == 1 {
+						<-gate
+						tt.panic()
+					}
+					return testSecret, nil
+				}
+				a, b := goToken(t.Context(), ts), goToken(t.Context(), ts)
+				synctest.Wait()
+				close(gate)
+				for _, c := range []<-chan tokenResult{a, b} {
+					r := <-c
+					require.Error(t, r.err)
+					msg := r.err.Error()
+					assert.True(t, strings.HasPrefix(msg, "client: ClientSecretFunc failed: it panicked with "+tt.typ+" "), "error %q", msg)
+					assert.NotContains(t, fmt.Sprintf("%v %+v %#v", r.err, r.err, r.err), testSecret)
+					assert.NotContains(t, msg, "vault said")
+					assert.NotErrorIs(t, r.err, ErrInvalidCredentials, "a panic says nothing about the credentials")
+					var se *StatusError
+					assert.False(t, errors.As(r.err, &se))
+					assert.Equal(t, ErrCredentialsFunc, errors.Unwrap(r.err), "only the sentinel, never the panic value, can be reached")
+				}
+				assert.Equal(t, 1, calls, "the two callers shared one fetch")
+				assert.Equal(t, 0, ep.count(), "nothing is sent without a secret")
+
+				access, _, err := ts.token(t.Context())
+				require.NoError(t, err, "the panic is not cached")
+				assert.Equal(t, accessToken(1), access)
+				assert.Equal(t, 2, calls)
+			})
+		})
+	}
+}
+
 // TestServiceEchoesOfCredentialsAreDropped: a ruleset response whose
 // request ID echoes the bearer token or the API key, and an ETag or event
 // id that does, are dropped; Redact scrubs text such as a validation
@@ -566,4 +647,133 @@ func TestServiceEchoesOfCredentialsAreDropped(t *testing.T) {
 	assert.Empty(t, rs.ETag, "so is an ETag, which would be sent back")
 	assert.True(t, rs.InvalidETag)
 	assert.Equal(t, `unknown field "[REDACTED]"`, c.Redact(`unknown field "`+apiKey+`"`))
+}
+
+// TestClientSecretFuncPanicThroughTheClient: the same through the public
+// API, where the panic would otherwise kill the process.
+func TestClientSecretFuncPanicThroughTheClient(t *testing.T) {
+	c, err := New(Config{
+		BaseURL: "https://flags.example.com", TenantID: "acme", Environment: "production", ClientID: "svc-test",
+		ClientSecretFunc: func(context.Context) (Secret, error) { panic(testSecret) },
+	})
+	require.NoError(t, err)
+	_, err = c.FetchRuleset(t.Context(), "")
+	require.ErrorContains(t, err, "ClientSecretFunc failed: it panicked")
+	assert.NotContains(t, err.Error(), testSecret)
+	assert.NotErrorIs(t, err, ErrInvalidCredentials)
+}
+
+// TestClientSecretFuncGoexit: a ClientSecretFunc that ends its goroutine
+// (runtime.Goexit, as t.FailNow does) still wakes the callers.
+func TestClientSecretFuncGoexit(t *testing.T) {
+	bubble(t, func(t *testing.T) {
+		ts := newTokenSource(newFakeEndpoint())
+		ts.conf.ClientSecret = ""
+		ts.secretFunc = func(context.Context) (Secret, error) { runtime.Goexit(); return "", nil }
+		_, _, err := ts.token(t.Context())
+		require.ErrorContains(t, err, "Goexit")
+		assert.Nil(t, ts.fetch, "no fetch in flight")
+	})
+}
+
+// echoSecret changes under form escaping, so the secret's forms differ,
+// and its Basic header (of client ID svc/test) holds a "+", which changes
+// under escaping too.
+const echoSecret = "sk/test+secret=value&more?~>"
+
+// TestTokenErrorScrubsEchoes: a token endpoint that echoes credentials in
+// the request ID or the OAuth2 error code, the channels that bypass body
+// redaction, has the value dropped: neither the secret (raw, form-escaped,
+// or inside the Basic header, padded or not) nor an access token the
+// client held reaches the error.
+func TestTokenErrorScrubsEchoes(t *testing.T) {
+	basic := func(r *http.Request) string { return strings.TrimPrefix(r.Header.Get("Authorization"), "Basic ") }
+	for _, tt := range []struct {
+		name string
+		echo func(r *http.Request, lastToken string) string
+	}{
+		{"the secret", func(*http.Request, string) string { return echoSecret }},
+		{"the secret form-escaped", func(*http.Request, string) string { return "req-" + url.QueryEscape(echoSecret) }},
+		{"the Basic credentials", func(r *http.Request, _ string) string { return basic(r) }},
+		{"the Basic credentials unpadded", func(r *http.Request, _ string) string { return strings.TrimRight(basic(r), "=") }},
+		{"the Basic credentials form-escaped", func(r *http.Request, _ string) string { return url.QueryEscape(basic(r)) }},
+		{"the previous access token", func(_ *http.Request, last string) string { return "req-" + last }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				close(ep.release)
+				var echoed []string
+				ep.respond = func(n int, r *http.Request) *http.Response {
+					if n == 1 {
+						return tokenResponse(r, accessToken(1), 3600)
+					}
+					e := tt.echo(r, accessToken(1))
+					echoed = append(echoed, e)
+					body, _ := json.Marshal(map[string]string{"error": e, "error_description": "echo " + e})
+					return response(r, http.StatusBadRequest, http.Header{"X-Request-Id": {e}}, string(body))
+				}
+				ts := newTokenSource(ep)
+				ts.conf.ClientID = "svc/test"
+				ts.conf.ClientSecret = echoSecret
+				access, _, err := ts.token(t.Context())
+				require.NoError(t, err)
+				ts.invalidate(access) // the 401 path: the next call fetches again
+
+				_, _, err = ts.token(t.Context())
+				var se *StatusError
+				require.ErrorAs(t, err, &se)
+				require.Len(t, echoed, 1, "the endpoint echoed")
+				if strings.Contains(tt.name, "Basic") {
+					require.Contains(t, basic(ep.request(2)), "+", "the test needs a Basic header that changes under escaping")
+				}
+				assert.Equal(t, http.StatusBadRequest, se.StatusCode)
+				assert.Empty(t, se.RequestID, "a request ID holding a credential is dropped")
+				assert.Empty(t, se.OAuthError, "an error code holding a credential is dropped")
+				text := fmt.Sprintf("%v|%+v|%#v|%s|%s|%s", err, err, err, se.Body, se.RequestID, se.OAuthError)
+				for _, leak := range []string{echoSecret, url.QueryEscape(echoSecret), echoed[0], access} {
+					assert.NotContains(t, text, leak)
+				}
+				assert.Contains(t, se.Body, redacted, "the body is redacted, not dropped")
+				assert.NotErrorIs(t, err, ErrInvalidCredentials)
+			})
+		})
+	}
+}
+
+// TestTokenErrorDropsBadServiceStrings: request IDs and error codes that
+// are not visible ASCII of at most 256 bytes are dropped, not cut; good
+// ones are kept as sent.
+func TestTokenErrorDropsBadServiceStrings(t *testing.T) {
+	for _, tt := range []struct {
+		name, requestID, code string
+		wantID, wantCode      string
+	}{
+		{"good", "req-0042", "invalid_client", "req-0042", "invalid_client"},
+		{"256 bytes", strings.Repeat("r", 256), "invalid_request", strings.Repeat("r", 256), "invalid_request"},
+		{"257 bytes", strings.Repeat("r", 257), strings.Repeat("e", 257), "", ""},
+		{"control character", "req-1\x01", `invalid_client\u0001`, "", ""}, // a JSON escape in the body
+		{"space", "req 1", "invalid client", "", ""},
+		{"non-ASCII", "req-é", "invalid_clïent", "", ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bubble(t, func(t *testing.T) {
+				ep := newFakeEndpoint()
+				close(ep.release)
+				ep.respond = func(_ int, r *http.Request) *http.Response {
+					return response(r, http.StatusBadRequest, http.Header{"X-Request-Id": {tt.requestID}}, `{"error":"`+tt.code+`"}`)
+				}
+				_, _, err := newTokenSource(ep).token(t.Context())
+				var se *StatusError
+				require.ErrorAs(t, err, &se)
+				assert.Equal(t, tt.wantID, se.RequestID, "RequestID")
+				assert.Equal(t, tt.wantCode, se.OAuthError, "OAuthError")
+				if tt.wantID == "" {
+					assert.NotContains(t, err.Error(), "request ID", "a dropped request ID is not shown")
+				}
+				// A 400 is ErrInvalidCredentials by its kept code alone.
+				assert.Equal(t, tt.wantCode == "invalid_client", errors.Is(err, ErrInvalidCredentials), "errors.Is(err, ErrInvalidCredentials)")
+			})
+		})
+	}
 }

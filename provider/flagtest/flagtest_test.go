@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/open-feature/go-sdk/openfeature"
@@ -115,18 +116,24 @@ func TestOneTestDataFeedsSeveralProviders(t *testing.T) {
 	}
 }
 
+// TestOutageIsReplayedToNewProviders runs in a synctest bubble: Init
+// returns at the first ruleset, and the replayed outage follows it on the
+// source's goroutine; synctest.Wait lets it land.
 func TestOutageIsReplayedToNewProviders(t *testing.T) {
-	td := flagtest.New()
-	td.MustUpdate(td.Flag("f").BooleanValue(true))
-	td.SetStale()
-	p, err := provider.New(provider.Config{Source: td, Logger: quiet})
-	require.NoError(t, err)
-	require.NoError(t, p.InitWithContext(context.Background(), openfeature.EvaluationContext{}))
-	t.Cleanup(p.Shutdown)
-	assert.Equal(t, openfeature.StaleState, p.State())
-	assert.True(t, p.BooleanEvaluation(context.Background(), "f", false, nil).Value)
-	td.Recover()
-	assert.Equal(t, openfeature.ReadyState, p.State())
+	synctest.Test(t, func(t *testing.T) {
+		td := flagtest.New()
+		td.MustUpdate(td.Flag("f").BooleanValue(true))
+		td.SetStale()
+		p, err := provider.New(provider.Config{Source: td, Logger: quiet})
+		require.NoError(t, err)
+		require.NoError(t, p.InitWithContext(context.Background(), openfeature.EvaluationContext{}))
+		defer p.Shutdown()
+		synctest.Wait()
+		assert.Equal(t, openfeature.StaleState, p.State())
+		assert.True(t, p.BooleanEvaluation(context.Background(), "f", false, nil).Value)
+		td.Recover()
+		assert.Equal(t, openfeature.ReadyState, p.State())
+	})
 }
 
 // TestZeroTestDataIsEmpty: a TestData declared without New behaves as
