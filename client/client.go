@@ -21,8 +21,10 @@ import (
 const MaxEventBatchBytes = 1 << 20
 
 // Client talks to the flag service for one (tenant, environment). It is
-// safe for concurrent use and holds no goroutines of its own; every method
-// honours its context.
+// safe for concurrent use and every method honours its context. Its only
+// goroutine of its own is a token fetch, which runs while some call waits
+// for a token and is cancelled when none does; Close waits for it and
+// closes the idle connections.
 type Client struct {
 	cfg    Config
 	http   *http.Client

@@ -78,7 +78,11 @@ type Config struct {
 	ClientID     string
 	ClientSecret Secret
 	// ClientSecretFunc, when set, is called at each token fetch, so a
-	// rotated secret is picked up without a restart.
+	// rotated secret is picked up without a restart. It must return when
+	// its context ends: the context is cancelled once no request waits for
+	// the token (at Shutdown, for instance). An error or a panic in it is
+	// returned as ErrCredentialsFunc (the panic value is not shown) and
+	// retried with backoff.
 	ClientSecretFunc func(ctx context.Context) (Secret, error) `json:"-"`
 	// TokenURL defaults to BaseURL + /api/v1/oauth/token.
 	TokenURL string

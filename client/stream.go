@@ -61,6 +61,11 @@ func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(Str
 	resp, err := c.do(ctx, op, func(ctx context.Context) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint("/ruleset/stream"), nil)
 		if err == nil {
+			// A connection of its own, closed when the stream ends: a
+			// stream cancelled at Shutdown leaves no connection to linger
+			// idle after Close (over HTTP/2 its connection would become
+			// idle only once the reset was processed).
+			req.Close = true
 			req.Header.Set("Accept", "text/event-stream")
 			req.Header.Set("Cache-Control", "no-cache")
 			if lastEventID != "" {

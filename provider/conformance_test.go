@@ -34,6 +34,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -264,7 +265,7 @@ func (s *conformanceScenario) stableProvider(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := provider.New(provider.Config{Source: src})
+	p, err := provider.New(provider.Config{Source: src, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,14 @@ func (s *FileSource) load() (*evaluator.Evaluator, []byte, error) {
 // serving; content equal to it ends the failure with sink.Healthy, new
 // valid content with sink.Update.
 func (s *FileSource) Run(ctx context.Context, sink Sink) error {
+	// The size and time the polls compare against are taken before the
+	// first read: taken after it, an edit made as soon as Init returned
+	// would become the baseline and go unnoticed.
+	var lastSize int64 = -1
+	var lastMod time.Time
+	if fi, err := os.Stat(s.cfg.Path); err == nil {
+		lastSize, lastMod = fi.Size(), fi.ModTime()
+	}
 	ev, good, err := s.load()
 	if err != nil {
 		if !s.cfg.Reload {
@@ -100,11 +108,6 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 	}
 	if err != nil {
 		fail(err)
-	}
-	var lastSize int64 = -1
-	var lastMod time.Time
-	if fi, err := os.Stat(s.cfg.Path); err == nil {
-		lastSize, lastMod = fi.Size(), fi.ModTime()
 	}
 	ticker := time.NewTicker(s.cfg.PollInterval)
 	defer ticker.Stop()
