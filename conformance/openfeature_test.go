@@ -1,10 +1,10 @@
-package provider_test
+package conformance_test
 
 // This file runs the Gherkin conformance scenarios of the
 // OpenFeature specification (github.com/open-feature/spec, Apache-2.0, folder
 // specification/assets/gherkin, copied to
 // ../../shared/conformance/openfeature-spec; see SOURCES.md there) against
-// this package's Provider, through the go-sdk client, with step definitions
+// the Switchyard provider, through the go-sdk client, with step definitions
 // written for this project. The flags the scenarios expect are translated
 // into a Switchyard ruleset in testdata/conformance-flags.json; the
 // translation is explained flag by flag in testdata/conformance-flags.md.
