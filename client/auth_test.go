@@ -576,6 +576,7 @@ func TestClientSecretFuncPanicIsRecovered(t *testing.T) {
 		{"error holding the secret", func() { panic(fmt.Errorf("decode %q", testSecret)) }, "a *errors.errorString"},
 		{"runtime error", func() {
 			var m map[string]int
+			//lint:ignore SA5000 the test needs a panic raised by the runtime
 			m["x"]++
 		}, "a runtime.plainError"},
 		{"nil", func() { panic(nil) }, "a *runtime.PanicNilError"},
