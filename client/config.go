@@ -32,9 +32,10 @@ const (
 // strings too long to occur by chance.
 const MinSecretLen = 8
 
-// DefaultScopes are requested with client credentials when Config.Scopes is
-// empty.
-var DefaultScopes = []string{"flags:read", "events:write"}
+// DefaultScopes returns the scopes requested with client credentials when
+// Config.Scopes is empty: flags:read and events:write. Each call returns a
+// new slice.
+func DefaultScopes() []string { return []string{"flags:read", "events:write"} }
 
 // Secret is a credential (a client secret, an API key or a token). Every
 // way of printing or encoding it yields "[REDACTED]", so a Config can be
@@ -86,7 +87,7 @@ type Config struct {
 	ClientSecretFunc func(ctx context.Context) (Secret, error) `json:"-"`
 	// TokenURL defaults to BaseURL + /api/v1/oauth/token.
 	TokenURL string
-	// Scopes default to DefaultScopes.
+	// Scopes default to DefaultScopes().
 	Scopes []string
 	// AuthStyle is how the client authenticates to the token endpoint;
 	// the zero value auto-detects.
@@ -162,9 +163,9 @@ func (c *Config) check() error {
 			return err
 		}
 		if len(c.Scopes) == 0 {
-			c.Scopes = DefaultScopes
+			c.Scopes = DefaultScopes()
 		}
-		c.Scopes = slices.Clone(c.Scopes) // neither the caller's slice nor DefaultScopes is kept
+		c.Scopes = slices.Clone(c.Scopes) // the caller's slice is not kept
 		for i, scope := range c.Scopes {
 			if scope == "" || strings.ContainsAny(scope, " \t\r\n\"\\") {
 				return fmt.Errorf("client: Config.Scopes[%d] is %q: a scope is a non-empty word without spaces or quotes", i, scope)

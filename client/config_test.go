@@ -66,7 +66,7 @@ func TestConfigErrorsNameTheField(t *testing.T) {
 }
 
 // TestConfigKeepsNoCallerSlices: Scopes is copied, so changing the
-// caller's slice, or DefaultScopes, after New changes no client.
+// caller's slice, or a client's own, after New changes no other.
 func TestConfigKeepsNoCallerSlices(t *testing.T) {
 	cfg := validConfig()
 	scopes := []string{"flags:read"}
@@ -84,8 +84,8 @@ func TestConfigKeepsNoCallerSlices(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.tokens.conf.Scopes[0] = "changed"
-	if DefaultScopes[0] != "flags:read" {
-		t.Errorf("DefaultScopes[0] = %q after a client changed its copy", DefaultScopes[0])
+	if got := DefaultScopes(); got[0] != "flags:read" {
+		t.Errorf("DefaultScopes()[0] = %q after a client changed its copy", got[0])
 	}
 }
 

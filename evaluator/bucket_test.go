@@ -342,7 +342,7 @@ func TestRolloutBucketingErrors(t *testing.T) {
 				assert.Equalf(t, tc.want, got.ErrorCode, "Evaluate(%q) with %#v = %v, want error code %s", key, tc.ctx, got, tc.want)
 				assert.Emptyf(t, got.Variant, "Evaluate(%q) with %#v = %v, want no variant", key, tc.ctx, got)
 				assert.Nilf(t, got.Value, "Evaluate(%q) with %#v = %v, want nil value", key, tc.ctx, got)
-				assert.NotEmptyf(t, got.ErrorMessage(), "Evaluate(%q) with %#v = %v, want an error message", key, tc.ctx, got)
+				assert.NotEmptyf(t, got.ErrorCode.Message(), "Evaluate(%q) with %#v = %v, want an error message", key, tc.ctx, got)
 			}
 		})
 	}

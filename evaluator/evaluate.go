@@ -198,13 +198,13 @@ func (e *Evaluator) FlagType(flagKey string) FlagType {
 // ChangedFlags returns, sorted, the keys of flags that were added, removed
 // or changed between two evaluators, including flags whose segments or
 // prerequisites changed. Either may be nil (no flags).
-func ChangedFlags(old, new *Evaluator) []string {
+func ChangedFlags(prev, next *Evaluator) []string {
 	var before, after []*flag
-	if old != nil {
-		before = old.list
+	if prev != nil {
+		before = prev.list
 	}
-	if new != nil {
-		after = new.list
+	if next != nil {
+		after = next.list
 	}
 	// Both lists are in key order: walk them together.
 	var changed []string

@@ -257,9 +257,9 @@ func TestEvaluateReasons(t *testing.T) {
 			assert.Equalf(t, tc.want, got, "Evaluate(%q) = %+v, want %+v", tc.flag, got, tc.want)
 			// Every result is consistent whatever the row.
 			if r.ErrorCode != evaluator.ErrorNone {
-				assert.NotEmpty(t, r.ErrorMessage(), "ErrorMessage")
+				assert.NotEmpty(t, r.ErrorCode.Message(), "ErrorMessage")
 			} else {
-				assert.Empty(t, r.ErrorMessage(), "ErrorMessage")
+				assert.Empty(t, r.ErrorCode.Message(), "ErrorMessage")
 			}
 			if tc.want.ErrorCode != evaluator.ErrorFlagNotFound {
 				assert.Equal(t, evaluator.TypeString, r.FlagType, "FlagType")
@@ -354,7 +354,7 @@ func TestEvaluateAsTypes(t *testing.T) {
 						// floats are never silently truncated.
 						got := outcomeOf(r)
 						assert.Equalf(t, failed(evaluator.ErrorTypeMismatch), got, "EvaluateAs(%q, %q) = %+v, want TYPE_MISMATCH", flag, want, got)
-						assert.NotEmpty(t, r.ErrorMessage())
+						assert.NotEmpty(t, r.ErrorCode.Message())
 					}
 				})
 			}
@@ -679,7 +679,7 @@ func TestEvaluateNilEvaluator(t *testing.T) {
 	for _, want := range []evaluator.FlagType{0, evaluator.TypeBoolean, evaluator.TypeObject} {
 		r := ev.EvaluateAs("static", want, map[string]any{"targetingKey": "user-1"})
 		assert.Equalf(t, failed(evaluator.ErrorProviderNotReady), outcomeOf(r), "EvaluateAs(%q, %q) on nil = %+v", "static", want, outcomeOf(r))
-		assert.NotEmpty(t, r.ErrorMessage())
+		assert.NotEmpty(t, r.ErrorCode.Message())
 		assert.True(t, r.UsedDefault())
 	}
 	r := ev.Evaluate("static", nil)

@@ -125,9 +125,7 @@ type Result struct {
 }
 
 // UsedDefault reports whether Value is the caller's default rather than a
-// variant of the flag.
-func (r *Result) UsedDefault() bool { return r.Variant == "" }
-
-// ErrorMessage returns a fixed description of the result's ErrorCode, ""
-// when there is none. It never contains context values.
-func (r *Result) ErrorMessage() string { return r.ErrorCode.Message() }
+// variant of the flag. It has a value receiver, so
+// ev.Evaluate(key, ctx).UsedDefault() works; r.ErrorCode.Message()
+// describes an error.
+func (r Result) UsedDefault() bool { return r.Variant == "" }

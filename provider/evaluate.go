@@ -79,11 +79,11 @@ func resolutionError(flag string, r *evaluator.Result, ev *evaluator.Evaluator) 
 	case evaluator.ErrorTypeMismatch:
 		return openfeature.NewTypeMismatchResolutionError(fmt.Sprintf("flag %q is a %s flag", flag, r.FlagType))
 	case evaluator.ErrorTargetingKeyMissing:
-		return openfeature.NewTargetingKeyMissingResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage()))
+		return openfeature.NewTargetingKeyMissingResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorCode.Message()))
 	case evaluator.ErrorInvalidContext:
-		return openfeature.NewInvalidContextResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage()))
+		return openfeature.NewInvalidContextResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorCode.Message()))
 	case evaluator.ErrorProviderNotReady:
 		return openfeature.NewProviderNotReadyResolutionError("no ruleset has been loaded yet")
 	}
-	return openfeature.NewGeneralResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorMessage()))
+	return openfeature.NewGeneralResolutionError(fmt.Sprintf("flag %q: %s", flag, r.ErrorCode.Message()))
 }

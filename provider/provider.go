@@ -123,8 +123,9 @@ func (p *Provider) Hooks() []openfeature.Hook { return nil }
 // CONFIGURATION_CHANGED with the changed flag keys, STALE and ERROR.
 func (p *Provider) EventChannel() <-chan openfeature.Event { return p.events }
 
-// Ruleset returns the ruleset being served, or nil before the first one.
-func (p *Provider) Ruleset() *evaluator.Evaluator { return p.current.Load() }
+// Evaluator returns the compiled ruleset being served, or nil before the
+// first one.
+func (p *Provider) Evaluator() *evaluator.Evaluator { return p.current.Load() }
 
 // LastError returns the failure its source reported last, or nil when the
 // last refresh succeeded. It is how an application learns why Init failed:

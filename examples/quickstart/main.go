@@ -71,7 +71,7 @@ func run(w io.Writer, file string) error {
 	defer api.Shutdown(context.Background())
 	client := api.NewClient()
 
-	ruleset := p.Ruleset()
+	ruleset := p.Evaluator()
 	fmt.Fprintf(w, "ruleset %q from %s (%d flags)\n", ruleset.Version(), name, len(ruleset.Keys()))
 	contexts := []struct {
 		name string

@@ -81,7 +81,7 @@ func run(w io.Writer, rounds int) error {
 			}
 		}
 		color := client.String(ctx, "button-color", "grey", openfeature.NewEvaluationContext("user-1", nil))
-		fmt.Fprintf(w, "ruleset %s: button-color=%s, new-checkout on for %d of 1000 users\n", p.Ruleset().Version(), color, on)
+		fmt.Fprintf(w, "ruleset %s: button-color=%s, new-checkout on for %d of 1000 users\n", p.Evaluator().Version(), color, on)
 	}
 	print()
 	for round := 2; round <= rounds; round++ {
