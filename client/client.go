@@ -8,12 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"golang.org/x/oauth2/clientcredentials"
 
+	"github.com/switchyardhq/switchyard/internal/protocol"
 	"github.com/switchyardhq/switchyard/internal/version"
 )
 
@@ -86,7 +86,7 @@ type headerTransport struct {
 
 func (t *headerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
-	r.Header.Set("X-Tenant-ID", t.tenant)
+	r.Header.Set(protocol.HeaderTenant, t.tenant)
 	r.Header.Set("User-Agent", version.UserAgent())
 	r.Header.Set("X-SDK-Language", "go")
 	r.Header.Set("X-SDK-Version", version.Version)
@@ -132,8 +132,11 @@ func (c *Client) secrets() []string {
 	return out
 }
 
-func (c *Client) endpoint(path string) string {
-	return c.cfg.BaseURL + "/api/v1/environments/" + url.PathEscape(c.cfg.Environment) + path
+func (c *Client) endpoint(stream bool) string {
+	if stream {
+		return c.cfg.BaseURL + protocol.StreamPath(c.cfg.Environment)
+	}
+	return c.cfg.BaseURL + protocol.RulesetPath(c.cfg.Environment)
 }
 
 // do sends the request built by build with credentials. A 401 to a cached
@@ -222,7 +225,7 @@ func (c *Client) FetchRuleset(ctx context.Context, etag string) (*Ruleset, error
 	defer cancel()
 	const op = "fetch ruleset"
 	resp, err := c.do(ctx, op, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint("/ruleset"), nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint(false), nil)
 		if err == nil {
 			req.Header.Set("Accept", "application/json")
 			if etag != "" {
@@ -275,7 +278,7 @@ func (c *Client) PostEvents(ctx context.Context, body []byte, idempotencyKey str
 	defer cancel()
 	const op = "post events"
 	resp, err := c.do(ctx, op, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+"/api/v1/events", bytes.NewReader(body))
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.BaseURL+protocol.EventsPath, bytes.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Idempotency-Key", idempotencyKey)

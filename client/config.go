@@ -14,6 +14,8 @@ import (
 	"unicode"
 
 	"golang.org/x/oauth2"
+
+	"github.com/switchyardhq/switchyard/internal/protocol"
 )
 
 // MaxRulesetBytesLimit is the largest Config.MaxRulesetBytes accepted.
@@ -24,7 +26,7 @@ const (
 	DefaultMaxRulesetBytes   = 16 << 20
 	DefaultRequestTimeout    = 30 * time.Second
 	DefaultStreamIdleTimeout = 90 * time.Second
-	DefaultTokenPath         = "/api/v1/oauth/token"
+	DefaultTokenPath         = protocol.TokenPath
 )
 
 // MinSecretLen is the shortest client secret or API key accepted. Error
@@ -35,7 +37,7 @@ const MinSecretLen = 8
 // DefaultScopes returns the scopes requested with client credentials when
 // Config.Scopes is empty: flags:read and events:write. Each call returns a
 // new slice.
-func DefaultScopes() []string { return []string{"flags:read", "events:write"} }
+func DefaultScopes() []string { return []string{protocol.ScopeRead, protocol.ScopeWrite} }
 
 // Secret is a credential (a client secret, an API key or a token). Every
 // way of printing or encoding it yields "[REDACTED]", so a Config can be

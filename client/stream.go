@@ -59,7 +59,7 @@ func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(Str
 	defer watchdog.Stop()
 
 	resp, err := c.do(ctx, op, func(ctx context.Context) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint("/ruleset/stream"), nil)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint(true), nil)
 		if err == nil {
 			// A connection of its own, closed when the stream ends: a
 			// stream cancelled at Shutdown leaves no connection to linger

@@ -10,14 +10,16 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/switchyardhq/switchyard/internal/protocol"
 )
 
 // Scopes the service knows.
 const (
 	// ScopeRead allows reading rulesets and their stream.
-	ScopeRead = "flags:read"
+	ScopeRead = protocol.ScopeRead
 	// ScopeWrite allows uploading events.
-	ScopeWrite = "events:write"
+	ScopeWrite = protocol.ScopeWrite
 )
 
 // maxTokenBody bounds a token request's form.

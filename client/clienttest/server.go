@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/switchyardhq/switchyard/internal/protocol"
 )
 
 // Defaults of Options.
@@ -277,24 +279,24 @@ const (
 )
 
 const (
-	headerTenant = "X-Tenant-ID"
-	envPrefix    = "/api/v1/environments/"
+	headerTenant = protocol.HeaderTenant
+	envPrefix    = protocol.EnvironmentsPrefix
 )
 
 // Paths of the endpoints under Server.URL.
 const (
 	// TokenPath is the OAuth2 token endpoint.
-	TokenPath = "/api/v1/oauth/token"
+	TokenPath = protocol.TokenPath
 	// EventsPath is the event upload endpoint.
-	EventsPath = "/api/v1/events"
+	EventsPath = protocol.EventsPath
 )
 
 // RulesetPath returns the path of env's ruleset, with env path-escaped.
-func RulesetPath(env string) string { return envPrefix + url.PathEscape(env) + "/ruleset" }
+func RulesetPath(env string) string { return protocol.RulesetPath(env) }
 
 // StreamPath returns the path of env's ruleset stream, with env
 // path-escaped.
-func StreamPath(env string) string { return RulesetPath(env) + "/stream" }
+func StreamPath(env string) string { return protocol.StreamPath(env) }
 
 // route finds the endpoint of r and, for environment endpoints, the
 // unescaped environment.

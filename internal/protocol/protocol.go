@@ -2,6 +2,8 @@
 // client, the provider and the test double share.
 package protocol
 
+import "net/url"
+
 // MaxServiceString is the longest ETag, stream event ID, request ID or
 // error code the SDK keeps from a response.
 const MaxServiceString = 256
@@ -23,3 +25,21 @@ func ValidServiceString(s string) bool {
 	}
 	return true
 }
+
+// Paths of the flag service's endpoints under its base URL, and the scopes
+// of its OAuth2 tokens: the one definition that the client and its test
+// double, clienttest, both use.
+const (
+	TokenPath          = "/api/v1/oauth/token"
+	EventsPath         = "/api/v1/events"
+	EnvironmentsPrefix = "/api/v1/environments/"
+	ScopeRead          = "flags:read"
+	ScopeWrite         = "events:write"
+	HeaderTenant       = "X-Tenant-ID"
+)
+
+// RulesetPath returns the path of env's ruleset, with env path-escaped.
+func RulesetPath(env string) string { return EnvironmentsPrefix + url.PathEscape(env) + "/ruleset" }
+
+// StreamPath returns the path of env's ruleset stream.
+func StreamPath(env string) string { return RulesetPath(env) + "/stream" }
