@@ -60,12 +60,12 @@ func BenchmarkClientBooleanValueDetails(b *testing.B) {
 // client with telemetry on (summary counters, a sink that discards) and
 // off, in one run. Issue target: on/off ≤ 1.10.
 func BenchmarkTelemetryOverhead(b *testing.B) {
-	discard := provider.EventSinkFunc(func(context.Context, []byte, string) error { return nil })
+	discard := provider.ExporterFunc(func(context.Context, []byte, string) error { return nil })
 	ec := openfeature.NewEvaluationContext("user-42", map[string]any{"email": "ana@acme.com", "country": "DE"})
 	for _, c := range []struct {
 		name string
 		cfg  provider.TelemetryConfig
-	}{{"telemetry=off", provider.TelemetryConfig{Disabled: true}}, {"telemetry=on", provider.TelemetryConfig{Sink: discard}}} {
+	}{{"telemetry=off", provider.TelemetryConfig{Disabled: true}}, {"telemetry=on", provider.TelemetryConfig{Exporter: discard}}} {
 		td := flagtest.New()
 		td.MustUpdate(td.Flag("new-checkout").Boolean().Rule("staff", flagtest.Attr("email").EndsWith("@acme.com")).Serve("on").Default("off"))
 		p, err := provider.New(provider.Config{Source: td, Logger: slog.New(slog.DiscardHandler), Telemetry: c.cfg})
@@ -114,9 +114,9 @@ func BenchmarkTrackedEvaluation(b *testing.B) {
 				td.Flag("plain").Boolean().Rule("staff", flagtest.Attr("email").EndsWith("@acme.com")).Serve("on").Default("off"),
 				td.Flag("tracked").Boolean().TrackEvents(true).Rule("staff", flagtest.Attr("email").EndsWith("@acme.com")).Serve("on").Default("off"),
 			)
-			discard := provider.EventSinkFunc(func(context.Context, []byte, string) error { return nil })
+			discard := provider.ExporterFunc(func(context.Context, []byte, string) error { return nil })
 			p, err := provider.New(provider.Config{Source: td, Logger: slog.New(slog.DiscardHandler), Telemetry: provider.TelemetryConfig{
-				Sink: discard, FlushInterval: time.Hour, QueueSize: 1 << 16, PrivateAttributes: []string{"email", "/address/street"},
+				Exporter: discard, FlushInterval: time.Hour, QueueSize: 1 << 16, PrivateAttributes: []string{"email", "/address/street"},
 			}})
 			if err != nil {
 				b.Fatal(err)

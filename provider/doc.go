@@ -11,8 +11,8 @@
 // whole and the last good one keeps serving.
 //
 // Telemetry (summary counters, evaluation events for flags and rules with
-// trackEvents, Track events) goes to an EventSink: the remote source's
-// upload, or a user's exporter. Private attributes never leave the process
+// trackEvents, Track events) goes to an Exporter: the remote source's
+// upload, or the application's own. Private attributes never leave the process
 // (package privacy). A Provider is safe for concurrent use; Shutdown stops
 // every goroutine it started.
 package provider

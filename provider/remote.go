@@ -151,10 +151,10 @@ func NewRemoteSource(cfg RemoteConfig) (*RemoteSource, error) {
 // last at Shutdown, after the final telemetry flush.
 func (s *RemoteSource) closeIdle() { s.client.CloseIdleConnections() }
 
-// EventSink returns a sink that uploads telemetry batches to the flag
+// Exporter returns an exporter that uploads telemetry batches to the flag
 // service (POST /api/v1/events). Providers use it by default.
-func (s *RemoteSource) EventSink() EventSink {
-	return EventSinkFunc(s.client.PostEvents)
+func (s *RemoteSource) Exporter() Exporter {
+	return ExporterFunc(s.client.PostEvents)
 }
 
 // checkOwner rejects a ruleset of another tenant or environment. Documents

@@ -16,7 +16,9 @@ import (
 //
 // The sources in this module are RemoteSource (the flag service, through
 // package client), FileSource, StaticSource and the test-data builder in
-// package flagtest.
+// package flagtest. A source that is also an ExporterSource supplies the
+// default telemetry Exporter (RemoteSource uploads to the flag service);
+// for the others telemetry is off unless TelemetryConfig.Exporter is set.
 type Source interface {
 	Run(ctx context.Context, sink Sink) error
 }

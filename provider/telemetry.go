@@ -29,37 +29,44 @@ const (
 	MaxTelemetryBatchSize = client.MaxEventBatchBytes
 )
 
-// EventSink receives telemetry batches: a JSON document {"events": [...]}
+// Exporter receives telemetry batches: a JSON document {"events": [...]}
 // of at most 1 MiB and a unique idempotency key, reused if the same batch is
-// sent again. The remote source's sink uploads to the flag service; a user's
-// exporter may send them anywhere.
+// sent again. The remote source's exporter uploads to the flag service; a
+// user's may send them anywhere.
 //
 // Errors steer the retry policy: a *client.StatusError with a temporary
 // status (408, 425, 429, 5xx), or any error with a Temporary() bool method
 // returning true, is retried once, after Retry-After when the error
 // carries one; client.ErrForbidden and client.ErrNotFound stop
 // all sending; anything else drops the batch (counted).
-type EventSink interface {
-	SendEvents(ctx context.Context, batch []byte, idempotencyKey string) error
+type Exporter interface {
+	Export(ctx context.Context, batch []byte, idempotencyKey string) error
 }
 
-// EventSinkFunc adapts a function to EventSink.
-type EventSinkFunc func(ctx context.Context, batch []byte, idempotencyKey string) error
+// ExporterFunc adapts a function to Exporter.
+type ExporterFunc func(ctx context.Context, batch []byte, idempotencyKey string) error
 
-// SendEvents calls f.
-func (f EventSinkFunc) SendEvents(ctx context.Context, batch []byte, idempotencyKey string) error {
+// Export calls f.
+func (f ExporterFunc) Export(ctx context.Context, batch []byte, idempotencyKey string) error {
 	return f(ctx, batch, idempotencyKey)
 }
 
+// ExporterSource is implemented by a Source that also supplies a default
+// telemetry exporter, as RemoteSource does (its exporter uploads to the
+// flag service). The provider uses it when TelemetryConfig.Exporter is nil.
+type ExporterSource interface {
+	Exporter() Exporter
+}
+
 // TelemetryConfig configures the provider's telemetry. The zero value sends
-// to the source's own sink when it has one (the remote source does), every
-// 10 s, with only context-marked private attributes redacted.
+// to the source's own exporter when it has one (the remote source does),
+// every 10 s, with only context-marked private attributes redacted.
 type TelemetryConfig struct {
 	// Disabled turns telemetry off entirely.
 	Disabled bool
-	// Sink receives batches; nil means the Source's EventSink, if the
-	// source offers one (RemoteSource does), else telemetry is off.
-	Sink EventSink
+	// Exporter receives batches; nil means the Source's, if it is an
+	// ExporterSource (RemoteSource is), else telemetry is off.
+	Exporter Exporter
 	// FlushInterval defaults to 10 s.
 	FlushInterval time.Duration
 	// QueueSize bounds the queued evaluation and track events (default
@@ -76,11 +83,6 @@ type TelemetryConfig struct {
 	// with a temporary error (429 with Retry-After waits as long as asked,
 	// up to the flush interval). Zero means 1 s.
 	RetryDelay time.Duration
-}
-
-// eventSource is implemented by sources that can carry telemetry.
-type eventSource interface {
-	EventSink() EventSink
 }
 
 // summaryKey identifies one summary counter.
@@ -122,7 +124,7 @@ const counterShards = 16
 // carry and merged into the next summary.
 type telemetry struct {
 	cfg      TelemetryConfig
-	sink     EventSink
+	sink     Exporter
 	redactor *privacy.Redactor
 	logger   *slog.Logger
 	now      func() time.Time
@@ -167,10 +169,10 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 			return nil, fmt.Errorf("provider: TelemetryConfig.PrivateAttributes[%d] is %q, which is never redacted by name (SPEC 5): mark the contexts anonymous instead", i, name)
 		}
 	}
-	sink := cfg.Sink
+	sink := cfg.Exporter
 	if sink == nil {
-		if es, ok := src.(eventSource); ok {
-			sink = es.EventSink()
+		if es, ok := src.(ExporterSource); ok {
+			sink = es.Exporter()
 		}
 	}
 	if sink == nil {
@@ -579,7 +581,7 @@ func (t *telemetry) send(ctx context.Context, data []byte) error {
 			}
 			return ctxErr
 		}
-		if err = t.sink.SendEvents(ctx, data, key); err == nil {
+		if err = t.sink.Export(ctx, data, key); err == nil {
 			return nil
 		}
 		if errors.Is(err, client.ErrForbidden) || errors.Is(err, client.ErrNotFound) {

@@ -36,8 +36,8 @@ type trackEventJSON struct {
 }
 
 func TestEventEncodingMatchesMarshal(t *testing.T) {
-	discard := EventSinkFunc(func(context.Context, []byte, string) error { return nil })
-	tel, err := newTelemetry(TelemetryConfig{Sink: discard, PrivateAttributes: []string{"email"}}, nil, slog.New(slog.DiscardHandler))
+	discard := ExporterFunc(func(context.Context, []byte, string) error { return nil })
+	tel, err := newTelemetry(TelemetryConfig{Exporter: discard, PrivateAttributes: []string{"email"}}, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,7 +40,7 @@ func (s *faultySink) set(mode string, status int) {
 	s.mode, s.status = mode, status
 }
 
-func (s *faultySink) SendEvents(ctx context.Context, data []byte, _ string) error {
+func (s *faultySink) Export(ctx context.Context, data []byte, _ string) error {
 	s.mu.Lock()
 	mode, status := s.mode, s.status
 	s.calls++
@@ -132,7 +132,7 @@ func TestTelemetryAccountingInvariant(t *testing.T) {
 					sink.set(f.mode, f.status)
 					logs := &lockedWriter{}
 					p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{
-						Sink: sink, QueueSize: 256, FlushInterval: 10 * time.Second,
+						Exporter: sink, QueueSize: 256, FlushInterval: 10 * time.Second,
 					}, logs)
 					ec := openfeature.NewEvaluationContext("user-1", map[string]any{"email": "ana@acme.com"})
 					flat := openfeature.FlattenedContext{"targetingKey": "user-1"}
@@ -178,7 +178,7 @@ func TestShutdownCancelsAPeriodicFlushInFlight(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := &faultySink{}
 		sink.set("hang", 0)
-		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: 10 * time.Second}, nil)
+		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: 10 * time.Second}, nil)
 		p.Track(context.Background(), "clicked", openfeature.NewEvaluationContext("u", nil), openfeature.NewTrackingEventDetails(1))
 		time.Sleep(11 * time.Second) // the periodic flush at 10 s hangs
 		synctest.Wait()
@@ -221,7 +221,7 @@ func TestFatalInitStopsTelemetry(t *testing.T) {
 		td := flagtest.New()
 		td.SetFatal(errors.New("credentials revoked"))
 		p, err := provider.New(provider.Config{Source: td, Logger: slog.New(slog.DiscardHandler),
-			Telemetry: provider.TelemetryConfig{Sink: &faultySink{}}})
+			Telemetry: provider.TelemetryConfig{Exporter: &faultySink{}}})
 		require.NoError(t, err)
 		var initErr *openfeature.ProviderInitError
 		require.ErrorAs(t, p.InitWithContext(context.Background(), openfeature.EvaluationContext{}), &initErr)

@@ -37,7 +37,7 @@ type sentBatch struct {
 	events []map[string]any
 }
 
-func (c *captureSink) SendEvents(_ context.Context, data []byte, key string) error {
+func (c *captureSink) Export(_ context.Context, data []byte, key string) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.calls++
@@ -127,7 +127,7 @@ func telemetryFlags(t *testing.T) *flagtest.TestData {
 
 func TestSummaryCountsEqualEvaluationsUnderConcurrency(t *testing.T) {
 	sink := &captureSink{}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: 20 * time.Millisecond}, nil)
+	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: 20 * time.Millisecond}, nil)
 	const workers, each = 8, 500
 	var wg sync.WaitGroup
 	for w := range workers {
@@ -164,7 +164,7 @@ func TestSummaryCountsEqualEvaluationsUnderConcurrency(t *testing.T) {
 
 func TestEvaluationEventsAreRedacted(t *testing.T) {
 	sink := &captureSink{}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: time.Hour, PrivateAttributes: []string{"/address/street"}}, nil)
+	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour, PrivateAttributes: []string{"/address/street"}}, nil)
 	ctx := openfeature.FlattenedContext{
 		"targetingKey": "user-1", "email": "ana@acme.com", "plan": "pro",
 		"address":           map[string]any{"city": "Berlin", "street": "Hauptstr. 1"},
@@ -206,7 +206,7 @@ func TestEvaluationEventsAreRedacted(t *testing.T) {
 func TestTrackEvents(t *testing.T) {
 	sink := &captureSink{}
 	td := telemetryFlags(t)
-	p := telemetryProvider(t, td, provider.TelemetryConfig{Sink: sink, FlushInterval: time.Hour, AllAttributesPrivate: true}, nil)
+	p := telemetryProvider(t, td, provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour, AllAttributesPrivate: true}, nil)
 	ec := openfeature.NewEvaluationContext("user-9", map[string]any{"email": "ana@acme.com", "country": "DE"})
 	details := openfeature.NewTrackingEventDetails(42.5).Add("currency", "EUR").Add("email", "ana@acme.com")
 	p.Track(context.Background(), "checkout-completed", ec, details)
@@ -225,7 +225,7 @@ func TestTrackEvents(t *testing.T) {
 
 func TestFullQueueDropsAndCounts(t *testing.T) {
 	sink := &captureSink{}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: time.Hour, QueueSize: 3}, nil)
+	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour, QueueSize: 3}, nil)
 	ctx := openfeature.FlattenedContext{"targetingKey": "u"}
 	done := make(chan struct{})
 	go func() {
@@ -248,7 +248,7 @@ func TestFullQueueDropsAndCounts(t *testing.T) {
 func TestFlushIntervalAndIdempotencyKeys(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sink := &captureSink{}
-		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink}, nil)
+		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink}, nil)
 		defer p.Shutdown()
 		p.BooleanEvaluation(context.Background(), "plain", false, nil)
 		time.Sleep(provider.DefaultFlushInterval - time.Millisecond)
@@ -273,7 +273,7 @@ func TestFlushIntervalAndIdempotencyKeys(t *testing.T) {
 
 func TestBatchesStayUnderOneMiB(t *testing.T) {
 	sink := &captureSink{}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: time.Hour}, nil)
+	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour}, nil)
 	big := strings.Repeat("x", 100<<10)
 	for range 30 { // about 3 MiB of track events
 		p.Track(context.Background(), "big", openfeature.NewEvaluationContext("u", map[string]any{"blob": big}), openfeature.NewTrackingEventDetails(1))
@@ -310,11 +310,11 @@ func TestSendRetryPolicy(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var keys []string
 			sink := &captureSink{fail: c.fail}
-			keyed := provider.EventSinkFunc(func(ctx context.Context, b []byte, key string) error {
+			keyed := provider.ExporterFunc(func(ctx context.Context, b []byte, key string) error {
 				keys = append(keys, key)
-				return sink.SendEvents(ctx, b, key)
+				return sink.Export(ctx, b, key)
 			})
-			p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: keyed, FlushInterval: time.Hour, RetryDelay: time.Millisecond}, nil)
+			p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: keyed, FlushInterval: time.Hour, RetryDelay: time.Millisecond}, nil)
 			p.BooleanEvaluation(context.Background(), "plain", false, nil)
 			err := p.ShutdownWithContext(context.Background())
 			assert.Equal(t, c.calls, sink.calls)
@@ -331,7 +331,7 @@ func TestForbiddenDisablesSendingAndLogsOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		logs := &lockedWriter{}
 		sink := &captureSink{fail: func(int) error { return &client.StatusError{Op: "post events", StatusCode: 403} }}
-		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink}, logs)
+		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink}, logs)
 		for range 5 {
 			p.BooleanEvaluation(context.Background(), "plain", false, nil)
 			time.Sleep(provider.DefaultFlushInterval) // a flush period passes each time
@@ -359,7 +359,7 @@ func TestTelemetryOffByDefaultForLocalSources(t *testing.T) {
 	})
 	synctest.Test(t, func(t *testing.T) {
 		// With a sink the loop runs, so the check above can tell.
-		on := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: &captureSink{}}, nil)
+		on := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: &captureSink{}}, nil)
 		assert.True(t, flushLoop(), "telemetry runs with a sink")
 		on.Shutdown()
 		synctest.Wait()
@@ -372,7 +372,7 @@ func TestEvaluationWithTelemetryDoesNotAllocate(t *testing.T) {
 		t.Skip("allocation counts are not meaningful under -race")
 	}
 	sink := &captureSink{}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: time.Hour}, nil)
+	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour}, nil)
 	defer p.Shutdown()
 	ctx := openfeature.FlattenedContext{"targetingKey": "u", "email": "ana@acme.com"}
 	for range 2000 { // create the counter in every shard first
@@ -388,7 +388,7 @@ func TestEvaluationWithTelemetryDoesNotAllocate(t *testing.T) {
 func TestOversizeEventIsDroppedAndCounted(t *testing.T) {
 	sink := &captureSink{}
 	logs := &lockedWriter{}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Sink: sink, FlushInterval: time.Hour}, logs)
+	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour}, logs)
 	huge := strings.Repeat("h", client.MaxEventBatchBytes)
 	p.Track(context.Background(), "small", openfeature.NewEvaluationContext("u", nil), openfeature.NewTrackingEventDetails(1))
 	p.Track(context.Background(), "huge", openfeature.NewEvaluationContext("u", map[string]any{"blob": huge}), openfeature.NewTrackingEventDetails(1))
@@ -406,12 +406,12 @@ func TestTelemetryConfigErrorsNameTheField(t *testing.T) {
 		cfg  provider.TelemetryConfig
 		want string
 	}{
-		{provider.TelemetryConfig{Sink: sink, FlushInterval: -time.Second}, "TelemetryConfig.FlushInterval is -1s"},
-		{provider.TelemetryConfig{Sink: sink, QueueSize: -1}, "TelemetryConfig.QueueSize is -1"},
-		{provider.TelemetryConfig{Sink: sink, RetryDelay: -time.Second}, "TelemetryConfig.RetryDelay is -1s"},
-		{provider.TelemetryConfig{Sink: sink, PrivateAttributes: []string{"email", ""}}, `TelemetryConfig.PrivateAttributes[1] is ""`},
-		{provider.TelemetryConfig{Sink: sink, PrivateAttributes: []string{"targetingKey"}}, "never redacted by name"},
-		{provider.TelemetryConfig{Sink: sink, PrivateAttributes: []string{"/anonymous"}}, "never redacted by name"},
+		{provider.TelemetryConfig{Exporter: sink, FlushInterval: -time.Second}, "TelemetryConfig.FlushInterval is -1s"},
+		{provider.TelemetryConfig{Exporter: sink, QueueSize: -1}, "TelemetryConfig.QueueSize is -1"},
+		{provider.TelemetryConfig{Exporter: sink, RetryDelay: -time.Second}, "TelemetryConfig.RetryDelay is -1s"},
+		{provider.TelemetryConfig{Exporter: sink, PrivateAttributes: []string{"email", ""}}, `TelemetryConfig.PrivateAttributes[1] is ""`},
+		{provider.TelemetryConfig{Exporter: sink, PrivateAttributes: []string{"targetingKey"}}, "never redacted by name"},
+		{provider.TelemetryConfig{Exporter: sink, PrivateAttributes: []string{"/anonymous"}}, "never redacted by name"},
 	} {
 		_, err := provider.New(provider.Config{Source: flagtest.New(), Telemetry: c.cfg})
 		assert.ErrorContains(t, err, c.want)
