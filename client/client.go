@@ -200,8 +200,9 @@ func drain(resp *http.Response) {
 	_ = resp.Body.Close()
 }
 
-// Ruleset is a ruleset document as the service sent it.
-type Ruleset struct {
+// Document is a ruleset document as the service sent it, with the response
+// details the next request needs. Parse Data with package evaluator.
+type Document struct {
 	// Data is the document; nil when NotModified.
 	Data []byte
 	// ETag identifies this version, for the next conditional fetch. It is
@@ -220,7 +221,7 @@ type Ruleset struct {
 // request is conditional and an unchanged ruleset answers NotModified. A
 // body larger than Config.MaxRulesetBytes fails with ErrTooLarge; other
 // statuses fail with a *StatusError.
-func (c *Client) FetchRuleset(ctx context.Context, etag string) (*Ruleset, error) {
+func (c *Client) FetchRuleset(ctx context.Context, etag string) (*Document, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.RequestTimeout)
 	defer cancel()
 	const op = "fetch ruleset"
@@ -240,7 +241,7 @@ func (c *Client) FetchRuleset(ctx context.Context, etag string) (*Ruleset, error
 	switch resp.StatusCode {
 	case http.StatusNotModified:
 		drain(resp)
-		return &Ruleset{NotModified: true, ETag: etag, RequestID: c.requestID(resp.Header)}, nil
+		return &Document{NotModified: true, ETag: etag, RequestID: c.requestID(resp.Header)}, nil
 	case http.StatusOK:
 	default:
 		return nil, c.statusError(op, resp)
@@ -256,7 +257,7 @@ func (c *Client) FetchRuleset(ctx context.Context, etag string) (*Ruleset, error
 	if int64(len(data)) > c.cfg.MaxRulesetBytes {
 		return nil, fmt.Errorf("%w: the body exceeds the %d-byte limit (Config.MaxRulesetBytes), request ID %s", ErrTooLarge, c.cfg.MaxRulesetBytes, c.requestID(resp.Header))
 	}
-	rs := &Ruleset{Data: data, RequestID: c.requestID(resp.Header)}
+	rs := &Document{Data: data, RequestID: c.requestID(resp.Header)}
 	var ok bool
 	if rs.ETag, ok = serviceString(resp.Header.Get("ETag"), c.secrets()...); !ok {
 		rs.InvalidETag = true // unfit to send back as If-None-Match
