@@ -98,11 +98,13 @@ func (td *TestData) Run(ctx context.Context, sink provider.Sink) error {
 }
 
 // Ruleset returns the ruleset document the TestData currently serves, for
-// writing a fixture file or inspecting what a builder produced.
+// writing a fixture file or inspecting what a builder produced. It is a
+// deep copy (evaluator.Ruleset.Clone) that the caller owns: changing it
+// changes nothing the TestData serves.
 func (td *TestData) Ruleset() *evaluator.Ruleset {
 	td.mu.Lock()
 	defer td.mu.Unlock()
-	return td.model(td.flags, td.segments)
+	return td.model(td.flags, td.segments).Clone()
 }
 
 func (td *TestData) model(flags map[string]evaluator.Flag, segments map[string]evaluator.Segment) *evaluator.Ruleset {

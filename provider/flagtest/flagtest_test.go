@@ -156,3 +156,16 @@ func TestZeroTestDataIsEmpty(t *testing.T) {
 		p.Shutdown()
 	}
 }
+
+// TestRulesetIsADeepCopy: changing what Ruleset returned, at any depth,
+// changes nothing the TestData serves.
+func TestRulesetIsADeepCopy(t *testing.T) {
+	td := flagtest.New()
+	td.MustUpdate(td.Flag("f").Boolean().Target("on", "user-1").Default("off"))
+	rs := td.Ruleset()
+	f := rs.Flags["f"]
+	f.Targets[0].Values[0] = "someone-else"
+	f.Variants["on"] = false
+	assert.Equal(t, []string{"user-1"}, td.Ruleset().Flags["f"].Targets[0].Values)
+	assert.Equal(t, true, td.Ruleset().Flags["f"].Variants["on"])
+}
