@@ -18,19 +18,20 @@ func (r *Ruleset) Clone() *Ruleset {
 	if r.Flags != nil {
 		out.Flags = make(map[string]Flag, len(r.Flags))
 		for k, f := range r.Flags {
-			out.Flags[k] = f.clone()
+			out.Flags[k] = f.Clone()
 		}
 	}
 	if r.Segments != nil {
 		out.Segments = make(map[string]Segment, len(r.Segments))
 		for k, s := range r.Segments {
-			out.Segments[k] = s.clone()
+			out.Segments[k] = s.Clone()
 		}
 	}
 	return &out
 }
 
-func (f Flag) clone() Flag {
+// Clone returns a deep copy of f, as Ruleset.Clone copies each flag.
+func (f Flag) Clone() Flag {
 	if f.Enabled != nil {
 		f.Enabled = new(*f.Enabled)
 	}
@@ -65,7 +66,8 @@ func (s Serve) clone() Serve {
 	return s
 }
 
-func (s Segment) clone() Segment {
+// Clone returns a deep copy of s, as Ruleset.Clone copies each segment.
+func (s Segment) Clone() Segment {
 	s.Included = slices.Clone(s.Included)
 	s.Excluded = slices.Clone(s.Excluded)
 	s.Rules = slices.Clone(s.Rules)

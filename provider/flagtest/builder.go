@@ -14,7 +14,9 @@ type FlagBuilder struct {
 	f   evaluator.Flag
 }
 
-func (b *FlagBuilder) build() evaluator.Flag { return cloneFlag(b.f) }
+// build returns a deep copy: the builder's slices may be the caller's
+// variadic arguments, which the caller may change after Update.
+func (b *FlagBuilder) build() evaluator.Flag { return b.f.Clone() }
 
 // Key returns the flag key.
 func (b *FlagBuilder) Key() string { return b.key }

@@ -25,7 +25,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"slices"
 	"strconv"
 	"sync"
 
@@ -170,7 +169,7 @@ func (td *TestData) MustUpdate(builders ...*FlagBuilder) {
 // UpdateSegment adds or replaces a segment.
 func (td *TestData) UpdateSegment(name string, s evaluator.Segment) error {
 	return td.apply(func(_ map[string]evaluator.Flag, segments map[string]evaluator.Segment) {
-		segments[name] = cloneSegment(s)
+		segments[name] = s.Clone()
 	})
 }
 
@@ -192,7 +191,7 @@ func (td *TestData) Flag(key string) *FlagBuilder {
 	td.mu.Unlock()
 	b := &FlagBuilder{key: key}
 	if ok {
-		b.f = cloneFlag(f)
+		b.f = f.Clone()
 	}
 	return b
 }
@@ -242,60 +241,4 @@ func (td *TestData) outage(o *outage) {
 	for s := range td.sinks {
 		o.report(s)
 	}
-}
-
-func cloneFlag(f evaluator.Flag) evaluator.Flag {
-	// Deep: the builder's slices may be the caller's variadic arguments,
-	// which the caller may change after Update.
-	f.Variants = maps.Clone(f.Variants)
-	f.Metadata = maps.Clone(f.Metadata)
-	f.Prerequisites = slices.Clone(f.Prerequisites)
-	for i := range f.Prerequisites {
-		f.Prerequisites[i].Variants = slices.Clone(f.Prerequisites[i].Variants)
-	}
-	f.Targets = slices.Clone(f.Targets)
-	for i := range f.Targets {
-		f.Targets[i].Values = slices.Clone(f.Targets[i].Values)
-	}
-	f.Rules = slices.Clone(f.Rules)
-	for i := range f.Rules {
-		f.Rules[i].Conditions = cloneConditions(f.Rules[i].Conditions)
-		f.Rules[i].Serve = cloneServe(f.Rules[i].Serve)
-	}
-	if f.Default != nil {
-		d := cloneServe(*f.Default)
-		f.Default = &d
-	}
-	if f.Enabled != nil {
-		e := *f.Enabled
-		f.Enabled = &e
-	}
-	return f
-}
-
-func cloneServe(s evaluator.Serve) evaluator.Serve {
-	if s.Rollout != nil {
-		r := *s.Rollout
-		r.Variants = slices.Clone(r.Variants)
-		s.Rollout = &r
-	}
-	return s
-}
-
-func cloneConditions(conds []evaluator.Condition) []evaluator.Condition {
-	conds = slices.Clone(conds)
-	for i := range conds {
-		conds[i].Values = slices.Clone(conds[i].Values)
-	}
-	return conds
-}
-
-func cloneSegment(s evaluator.Segment) evaluator.Segment {
-	s.Included = slices.Clone(s.Included)
-	s.Excluded = slices.Clone(s.Excluded)
-	s.Rules = slices.Clone(s.Rules)
-	for i := range s.Rules {
-		s.Rules[i].Conditions = cloneConditions(s.Rules[i].Conditions)
-	}
-	return s
 }
