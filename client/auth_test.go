@@ -604,7 +604,7 @@ func TestClientSecretFuncPanicIsRecovered(t *testing.T) {
 					r := <-c
 					require.Error(t, r.err)
 					msg := r.err.Error()
-					assert.True(t, strings.HasPrefix(msg, "client: ClientSecretFunc failed: it panicked with "+tt.typ+" "), "error %q", msg)
+					assert.True(t, strings.HasPrefix(msg, "client: credentials error: ClientSecretFunc failed: it panicked with "+tt.typ+" "), "error %q", msg)
 					assert.NotContains(t, fmt.Sprintf("%v %+v %#v", r.err, r.err, r.err), testSecret)
 					assert.NotContains(t, msg, "vault said")
 					assert.NotErrorIs(t, r.err, ErrInvalidCredentials, "a panic says nothing about the credentials")

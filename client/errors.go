@@ -25,7 +25,7 @@ var (
 	// panicked. It is not ErrInvalidCredentials: the service did not reject
 	// anything, and a secret store that fails may recover, so callers retry
 	// with backoff.
-	ErrCredentialsFunc = errors.New("client: ClientSecretFunc failed")
+	ErrCredentialsFunc = errors.New("client: credentials error: ClientSecretFunc failed")
 	// ErrTooLarge: a response body exceeded Config.MaxRulesetBytes.
 	ErrTooLarge = errors.New("client: response body too large")
 )
