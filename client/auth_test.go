@@ -392,7 +392,7 @@ func TestTokenRefreshPoint(t *testing.T) {
 				require.NoError(t, err)
 				require.Equal(t, accessToken(1), access)
 
-				time.Sleep(tt.refresh - time.Second)
+				time.Sleep(tt.refresh - time.Second) // virtual time: this test runs in a synctest bubble
 				access, fresh, err := ts.token(t.Context())
 				require.NoError(t, err)
 				assert.Equal(t, accessToken(1), access, "1 s before the refresh point")

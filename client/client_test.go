@@ -1178,7 +1178,7 @@ func TestStreamIdleTimeout(t *testing.T) {
 			defer cancel()
 			events, done := stream(ctx, c, "")
 			<-events
-			time.Sleep(time.Hour)
+			time.Sleep(time.Hour) // virtual time (synctest): an hour of heartbeats
 			select {
 			case err := <-done:
 				t.Fatalf("the stream ended despite heartbeats: %v", err)

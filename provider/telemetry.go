@@ -229,13 +229,10 @@ func (t *telemetry) count(flag string, r *evaluator.Result, version string) {
 // of a flag or rule with trackEvents, value being what the caller got, and
 // the redacted context. It encodes the event without reflection.
 func (t *telemetry) evaluation(flag string, r *evaluator.Result, version string, value any, ctx map[string]any) {
-	if t.disabled.Load() {
-		t.dropped.Add(1) // the sink refused events (403/404): count, do not encode
+	buf, b, ok := t.startEvent("evaluation")
+	if !ok {
 		return
 	}
-	buf := getBuffer()
-	b := append(*buf, `{"kind":"evaluation","creationDate":`...)
-	b = jsonenc.AppendTime(b, t.now().UTC())
 	b = append(b, `,"flag":`...)
 	b = jsonenc.AppendString(b, flag)
 	b = append(b, `,"value":`...)
@@ -271,13 +268,10 @@ func (t *telemetry) evaluation(flag string, r *evaluator.Result, version string,
 // the redacted context. Attributes named private, by the provider or by
 // the context, are removed from the details too.
 func (t *telemetry) track(name string, value float64, attrs map[string]any, ctx map[string]any) {
-	if t.disabled.Load() {
-		t.dropped.Add(1)
+	buf, b, ok := t.startEvent("track")
+	if !ok {
 		return
 	}
-	buf := getBuffer()
-	b := append(*buf, `{"kind":"track","creationDate":`...)
-	b = jsonenc.AppendTime(b, t.now().UTC())
 	b = append(b, `,"name":`...)
 	b = jsonenc.AppendString(b, name)
 	b = append(b, `,"value":`...)
@@ -304,6 +298,21 @@ func (t *telemetry) track(name string, value float64, attrs map[string]any, ctx 
 	b = append(b, '}')
 	t.enqueue(b, err)
 	putBuffer(buf, b)
+}
+
+// startEvent begins encoding an event of kind into a pooled buffer: its
+// kind and creation date. ok is false, and the event counted as dropped,
+// when the exporter refused events (403/404): nothing is encoded then.
+func (t *telemetry) startEvent(kind string) (buf *[]byte, b []byte, ok bool) {
+	if t.disabled.Load() {
+		t.dropped.Add(1)
+		return nil, nil, false
+	}
+	buf = getBuffer()
+	b = append(*buf, `{"kind":`...)
+	b = jsonenc.AppendString(b, kind)
+	b = append(b, `,"creationDate":`...)
+	return buf, jsonenc.AppendTime(b, t.now().UTC()), true
 }
 
 // bufferPool holds encoding buffers, so that encoding an event allocates

@@ -44,20 +44,7 @@ func Append(b []byte, v any) ([]byte, error) {
 	case map[string]any:
 		return AppendObject(b, v)
 	case map[string]string:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		var small [16]string
-		keys := SortedKeys(small[:0], v)
-		b = append(b, '{')
-		for i, k := range keys {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = append(AppendString(b, k), ':')
-			b = AppendString(b, v[k])
-		}
-		return append(b, '}'), nil
+		return appendMap(b, v, func(b []byte, s string) ([]byte, error) { return AppendString(b, s), nil })
 	case []any:
 		if v == nil {
 			return append(b, "null"...), nil
@@ -94,7 +81,11 @@ func Append(b []byte, v any) ([]byte, error) {
 }
 
 // AppendObject appends a map[string]any with its keys sorted.
-func AppendObject(b []byte, m map[string]any) ([]byte, error) {
+func AppendObject(b []byte, m map[string]any) ([]byte, error) { return appendMap(b, m, Append) }
+
+// appendMap appends m as a JSON object, keys sorted, each value written by
+// value; a nil map is null.
+func appendMap[V any](b []byte, m map[string]V, value func([]byte, V) ([]byte, error)) ([]byte, error) {
 	if m == nil {
 		return append(b, "null"...), nil
 	}
@@ -107,7 +98,7 @@ func AppendObject(b []byte, m map[string]any) ([]byte, error) {
 		}
 		b = append(AppendString(b, k), ':')
 		var err error
-		if b, err = Append(b, m[k]); err != nil {
+		if b, err = value(b, m[k]); err != nil {
 			return b, err
 		}
 	}

@@ -30,8 +30,11 @@
 // from calling t.Parallel later). Sequential tests never overlap with
 // parallel ones: those start only after every sequential test is done.
 //
-// Inside a testing/synctest bubble no check is needed: synctest.Test
-// itself fails if goroutines of the bubble outlive it.
+// Inside a testing/synctest bubble, use the bubble instead: after Shutdown
+// and synctest.Wait, every goroutine of the bubble that is not the test's
+// own is a leak (provider/remote_test.go's bubbleLeaks lists them), and
+// synctest.Test fails if one can never end. A poll in real time, as here,
+// would not see time pass in a bubble.
 package leakcheck
 
 import (
