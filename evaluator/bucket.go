@@ -1,7 +1,6 @@
 package evaluator
 
 import (
-	"math"
 	"strconv"
 
 	"github.com/cespare/xxhash/v2"
@@ -101,20 +100,4 @@ func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
 		return 0, ErrorInvalidContext
 	}
 	return hashJoined(r.prefix, str, digits) % Buckets, ErrorNone
-}
-
-// wholeNumber accepts integers of any Go type, json.Number integers, and
-// floats that are whole and exactly representable (|f| ≤ 2^53); larger
-// floats are not exact integers and are rejected.
-func wholeNumber(v any) (int64, bool) {
-	n, ok := toNumber(v)
-	switch {
-	case !ok:
-		return 0, false
-	case n.isInt && !n.isUint:
-		return n.i, true
-	case n.f == math.Trunc(n.f) && math.Abs(n.f) <= 1<<53:
-		return int64(n.f), true
-	}
-	return 0, false
 }

@@ -3,10 +3,7 @@ package evaluator
 import (
 	"encoding/json"
 	"maps"
-	"math"
-	"math/big"
 	"slices"
-	"strconv"
 	"strings"
 	"sync/atomic"
 )
@@ -448,9 +445,9 @@ func variantValue(path string, typ FlagType, v any) (variant, error) {
 		if _, ok := finiteNumber(v); !ok {
 			return bad("a whole number")
 		}
-		i, ok := exactInt64(v)
+		i, ok := wholeNumber(v)
 		if !ok {
-			return variant{}, errorf(path, "expected a whole number within int64 for an integer flag, got %s; use a float flag for fractions", describe(v))
+			return variant{}, errorf(path, "expected a whole number within int64 for an integer flag (a Go float only up to 2^53, where it is exact), got %s; use a float flag for fractions", describe(v))
 		}
 		return variant{value: i, asF64: float64(i)}, nil
 	case TypeFloat:
@@ -497,41 +494,6 @@ func badJSON(path string, v any) (string, bool) {
 		return "", false
 	}
 	return path, true
-}
-
-// exactInt64 returns the value of a number that is exactly a whole number
-// within int64, however it is written (42, 4.2e1, 42.0).
-func exactInt64(v any) (int64, bool) {
-	if jn, ok := v.(json.Number); ok {
-		s := string(jn)
-		if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-			return i, true
-		}
-		// Bound the work big.Rat may do for hostile exponents.
-		if len(s) > 400 || !strings.ContainsAny(s, ".eE") {
-			return 0, false
-		}
-		if e := strings.IndexAny(s, "eE"); e >= 0 {
-			if exp, err := strconv.Atoi(strings.TrimPrefix(s[e+1:], "+")); err != nil || exp > 400 || exp < -400 {
-				return 0, false
-			}
-		}
-		r, ok := new(big.Rat).SetString(s)
-		if !ok || !r.IsInt() || !r.Num().IsInt64() {
-			return 0, false
-		}
-		return r.Num().Int64(), true
-	}
-	n, ok := finiteNumber(v)
-	switch {
-	case !ok || n.isUint:
-		return 0, false
-	case n.isInt:
-		return n.i, true
-	case n.f == math.Trunc(n.f) && n.f >= -(1<<63) && n.f < 1<<63:
-		return int64(n.f), true
-	}
-	return 0, false
 }
 
 // withArticle puts "a" or "an" before a word.

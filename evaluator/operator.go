@@ -5,16 +5,84 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
+
+// operator holds everything about one operator in one place: how each of
+// a condition's values is checked and prepared when the ruleset is loaded,
+// and how the prepared condition matches one attribute value. Adding an
+// operator means adding its Operator constant, an entry in operators, and a
+// builder method.
+type operator struct {
+	name Operator
+	// value checks one value of a condition and stores it prepared in c;
+	// it returns what is wrong in words, or "". nil for operators that
+	// take no values.
+	value func(c *condition, name Operator, v any) string
+	// finish runs once after every value was added (optional).
+	finish func(c *condition)
+	// How a prepared condition matches one present, non-null attribute
+	// value (or each element of a list attribute), by the value's kind:
+	// strings, numbers of any Go type or json.Number, booleans, and
+	// time.Time. A kind without a function never matches; an operator
+	// with none at all (exists) matches on presence alone. The functions
+	// take concrete types, not any, so that matching a []string or []int
+	// attribute allocates nothing.
+	str     func(c *condition, s string) bool
+	num     func(c *condition, n number) bool
+	boolean func(c *condition, b bool) bool
+	time    func(c *condition, t time.Time) bool
+	// segments marks inSegment, which takes segment names and no attribute.
+	segments bool
+}
+
+// operators lists the operators of schemaVersion 1 in the order error
+// messages name them.
+var operators = []*operator{
+	{name: OpIn, value: inValue, finish: indexStrings, str: inStrings, num: numberTest(isEqual), boolean: inBools},
+	{name: OpContains, value: stringValue, str: stringTest(strings.Contains)},
+	{name: OpStartsWith, value: stringValue, str: stringTest(strings.HasPrefix)},
+	{name: OpEndsWith, value: stringValue, str: stringTest(strings.HasSuffix)},
+	{name: OpMatches, value: regexpValue, str: matchRegexp},
+	{name: OpLessThan, value: numberValue, num: numberTest(isLess)},
+	{name: OpLessThanOrEqual, value: numberValue, num: numberTest(isLessOrEqual)},
+	{name: OpGreaterThan, value: numberValue, num: numberTest(isGreater)},
+	{name: OpGreaterThanOrEqual, value: numberValue, num: numberTest(isGreaterOrEqual)},
+	timeOperator(OpBefore, time.Time.Before),
+	timeOperator(OpAfter, time.Time.After),
+	{name: OpSemverEqual, value: semverValue, str: semverTest(isEqual)},
+	{name: OpSemverLessThan, value: semverValue, str: semverTest(isLess)},
+	{name: OpSemverGreaterThan, value: semverValue, str: semverTest(isGreater)},
+	{name: OpExists},
+	{name: OpInSegment, segments: true},
+}
+
+// operatorByName finds an operator; names are case-sensitive.
+var operatorByName = func() map[Operator]*operator {
+	m := make(map[Operator]*operator, len(operators))
+	for _, op := range operators {
+		m[op.name] = op
+	}
+	return m
+}()
+
+// operatorList names the operators for error messages.
+var operatorList = func() string {
+	names := make([]string, len(operators))
+	for i, op := range operators {
+		names[i] = string(op.name)
+	}
+	return strings.Join(names, ", ")
+}()
 
 // condition is a compiled Condition: its values are prepared for the
 // operator at load (sets, numbers, regexps, timestamps, versions, segment
 // pointers), so matching does no parsing of the ruleset and no allocation.
 type condition struct {
 	attr     attrRef
-	op       opCode
+	op       *operator
 	negate   bool
 	strs     []string         // in (few strings), contains, startsWith, endsWith
 	strSet   *stringIndex     // in (many strings); strs is then nil
@@ -33,7 +101,7 @@ const stringSetThreshold = 8
 // match reports whether the condition holds for ctx. A missing (or null)
 // attribute never matches, even when negated.
 func (c *condition) match(ctx map[string]any) bool {
-	if c.op == opInSegment {
+	if c.op.segments {
 		in := false
 		for _, s := range c.segments {
 			if s.contains(ctx) {
@@ -46,6 +114,9 @@ func (c *condition) match(ctx map[string]any) bool {
 	v, ok := c.attr.lookup(ctx)
 	if !ok {
 		return false
+	}
+	if !c.op.matchesValues() {
+		return !c.negate
 	}
 	var r bool
 	switch list := v.(type) {
@@ -65,11 +136,12 @@ func (c *condition) match(ctx map[string]any) bool {
 	return r != c.negate
 }
 
+func (op *operator) matchesValues() bool {
+	return op.str != nil || op.num != nil || op.boolean != nil || op.time != nil
+}
+
 // anyMatches applies the condition to each element of a list attribute.
 func anyMatches[T any](c *condition, list []T) bool {
-	if c.op == opExists {
-		return true
-	}
 	for _, e := range list {
 		if c.matchValue(e) {
 			return true
@@ -78,130 +150,253 @@ func anyMatches[T any](c *condition, list []T) bool {
 	return false
 }
 
-// matchValue applies the operator to one present value; a value of the
-// wrong type does not match.
+// matchValue hands one value to the operator's function for its kind.
 func (c *condition) matchValue(v any) bool {
-	switch c.op {
-	case opExists:
-		// exists: the value is present and not null.
-		return v != nil
-	case opIn:
-		// in: equal to a listed string, number (numerically) or boolean.
-		switch t := v.(type) {
-		case string:
-			if c.strSet != nil {
-				return c.strSet.has(t)
-			}
-			for _, s := range c.strs {
-				if s == t {
-					return true
-				}
-			}
-			return false
-		case bool:
-			if t {
-				return c.bools[1]
-			}
-			return c.bools[0]
-		}
-		return c.anyNumber(v, func(x int) bool { return x == 0 })
-	case opContains, opStartsWith, opEndsWith:
-		// contains/startsWith/endsWith: substring, prefix or suffix.
-		s, ok := v.(string)
-		if !ok {
-			return false
-		}
-		for _, want := range c.strs {
-			switch {
-			case c.op == opContains && strings.Contains(s, want),
-				c.op == opStartsWith && strings.HasPrefix(s, want),
-				c.op == opEndsWith && strings.HasSuffix(s, want):
-				return true
-			}
-		}
-		return false
-	case opMatches:
-		// matches: the RE2 pattern matches somewhere in the string.
-		s, ok := v.(string)
-		if !ok {
-			return false
-		}
-		for _, re := range c.regexps {
-			if re.MatchString(s) {
-				return true
-			}
-		}
-		return false
-	case opLessThan:
-		return c.anyNumber(v, func(x int) bool { return x < 0 })
-	case opLessThanOrEqual:
-		return c.anyNumber(v, func(x int) bool { return x <= 0 })
-	case opGreaterThan:
-		return c.anyNumber(v, func(x int) bool { return x > 0 })
-	case opGreaterThanOrEqual:
-		return c.anyNumber(v, func(x int) bool { return x >= 0 })
-	case opBefore, opAfter:
-		// before/after: timestamps compared in time.
-		t, ok := toTime(v)
-		if !ok {
-			return false
-		}
-		for _, want := range c.times {
-			if (c.op == opBefore && t.Before(want)) || (c.op == opAfter && t.After(want)) {
-				return true
-			}
-		}
-		return false
-	case opSemverEqual, opSemverLessThan, opSemverGreaterThan:
-		// semver*: SemVer 2.0.0 precedence, build metadata ignored.
-		s, ok := v.(string)
-		if !ok {
-			return false
-		}
-		ver, ok := parseSemver(s)
-		if !ok {
-			return false
-		}
-		for _, want := range c.versions {
-			x := ver.compare(want)
-			if (c.op == opSemverEqual && x == 0) || (c.op == opSemverLessThan && x < 0) || (c.op == opSemverGreaterThan && x > 0) {
-				return true
-			}
-		}
+	switch t := v.(type) {
+	case string:
+		return c.op.str != nil && c.op.str(c, t)
+	case bool:
+		return c.op.boolean != nil && c.op.boolean(c, t)
+	case time.Time:
+		return c.op.time != nil && c.op.time(c, t)
+	}
+	if c.op.num == nil {
 		return false
 	}
-	return false
+	n, ok := toNumber(v)
+	return ok && c.op.num(c, n)
 }
 
-// anyNumber reports whether v is a number and test(cmp(v, value)) holds for
-// any of the condition's numbers.
-func (c *condition) anyNumber(v any, test func(int) bool) bool {
-	n, ok := toNumber(v)
+// Comparison outcomes, from number.cmp and semver.compare.
+func isEqual(x int) bool          { return x == 0 }
+func isLess(x int) bool           { return x < 0 }
+func isLessOrEqual(x int) bool    { return x <= 0 }
+func isGreater(x int) bool        { return x > 0 }
+func isGreaterOrEqual(x int) bool { return x >= 0 }
+
+// compileCondition validates a Condition and prepares its values. inSegment
+// reports whether the condition sits inside a segment, where inSegment is
+// not allowed.
+func compileCondition(path string, cd *Condition, segments map[string]*segment, inSegment bool) (condition, error) {
+	op := operatorByName[cd.Operator]
+	c := condition{op: op, negate: cd.Negate}
+	valuesPath := path + ".values"
+	switch {
+	case op == nil:
+		return c, errorf(path+".operator", "unknown operator %q; use one of %s (names are case-sensitive)", cd.Operator, operatorList)
+	case op.segments && inSegment:
+		return c, errorf(path+".operator", "inSegment cannot be used inside a segment; list the segment's keys or copy its rules instead")
+	case op.segments && cd.Attribute != "":
+		return c, errorf(path+".attribute", "inSegment takes no attribute; remove it and name segments in values")
+	case !op.segments && cd.Attribute == "":
+		return c, errorf(path, "missing attribute: operator %q needs an attribute name or a JSON Pointer such as /address/country", cd.Operator)
+	case !op.segments:
+		var problem string
+		if c.attr, problem = parseAttr(cd.Attribute); problem != "" {
+			return c, errorf(path+".attribute", "%s", problem)
+		}
+	}
+	switch {
+	case op.value == nil && !op.segments:
+		if len(cd.Values) != 0 {
+			return c, errorf(valuesPath, "%s takes no values; remove them", cd.Operator)
+		}
+		return c, nil
+	case len(cd.Values) == 0:
+		return c, errorf(valuesPath, "operator %q needs at least one value", cd.Operator)
+	}
+	for i, v := range cd.Values {
+		problem := ""
+		if op.segments {
+			problem = segmentValue(&c, segments, v)
+		} else {
+			problem = op.value(&c, cd.Operator, v)
+		}
+		if problem != "" {
+			return c, errorf(pathIndex(valuesPath, i), "%s", problem)
+		}
+	}
+	if op.finish != nil {
+		op.finish(&c)
+	}
+	return c, nil
+}
+
+// in: equal to a listed string, number (numerically) or boolean.
+
+func inValue(c *condition, _ Operator, v any) string {
+	switch t := v.(type) {
+	case string:
+		c.strs = append(c.strs, t)
+	case bool:
+		c.bools[boolIndex(t)] = true
+	default:
+		n, ok := finiteNumber(v)
+		if !ok {
+			return "in compares strings, numbers and booleans; got " + describe(v)
+		}
+		c.nums = append(c.nums, n)
+	}
+	return ""
+}
+
+func indexStrings(c *condition) {
+	if len(c.strs) > stringSetThreshold {
+		set := stringSet(c.strs)
+		c.strSet, c.strs = &set, nil
+	}
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func inStrings(c *condition, s string) bool {
+	if c.strSet != nil {
+		return c.strSet.has(s)
+	}
+	return slices.Contains(c.strs, s)
+}
+
+func inBools(c *condition, b bool) bool { return c.bools[boolIndex(b)] }
+
+// contains, startsWith, endsWith: substring, prefix or suffix.
+
+func stringValue(c *condition, name Operator, v any) string {
+	s, ok := v.(string)
 	if !ok {
+		return fmt.Sprintf("%s needs string values; got %s", name, describe(v))
+	}
+	c.strs = append(c.strs, s)
+	return ""
+}
+
+func stringTest(test func(s, want string) bool) func(*condition, string) bool {
+	return func(c *condition, s string) bool {
+		for _, want := range c.strs {
+			if test(s, want) {
+				return true
+			}
+		}
 		return false
 	}
-	for _, want := range c.nums {
-		if test(n.cmp(want)) {
+}
+
+// matches: the RE2 pattern matches somewhere in the string.
+
+func regexpValue(c *condition, _ Operator, v any) string {
+	s, ok := v.(string)
+	if !ok {
+		return "matches needs a regular expression string; got " + describe(v)
+	}
+	re, err := regexp.Compile(s)
+	if err != nil {
+		return fmt.Sprintf("invalid regular expression %q: %s (RE2 syntax)", s, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
+	}
+	c.regexps = append(c.regexps, re)
+	return ""
+}
+
+func matchRegexp(c *condition, s string) bool {
+	for _, re := range c.regexps {
+		if re.MatchString(s) {
 			return true
 		}
 	}
 	return false
 }
 
-// toTime reads a timestamp attribute: a time.Time, an RFC 3339 string, or
-// Unix seconds as a number.
+// lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual: numbers
+// compared by value (number.go).
+
+func numberValue(c *condition, name Operator, v any) string {
+	n, ok := finiteNumber(v)
+	if !ok {
+		hint := ""
+		if _, isString := v.(string); isString {
+			hint = " (write 29, not \"29\")"
+		}
+		return fmt.Sprintf("%s needs number values; got %s%s", name, describe(v), hint)
+	}
+	c.nums = append(c.nums, n)
+	return ""
+}
+
+// numberTest matches when test(cmp(n, value)) holds for any of the
+// condition's numbers.
+func numberTest(test func(int) bool) func(*condition, number) bool {
+	return func(c *condition, n number) bool {
+		for _, want := range c.nums {
+			if test(n.cmp(want)) {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// before, after: timestamps compared in time.
+
+func timeValue(c *condition, name Operator, v any) string {
+	t, ok := toTime(v)
+	if _, isTime := v.(time.Time); !ok || isTime {
+		return fmt.Sprintf("%s needs an RFC 3339 timestamp string (2026-01-02T15:04:05Z) or Unix seconds; got %s", name, describe(v))
+	}
+	c.times = append(c.times, t)
+	return ""
+}
+
+// timeOperator builds before or after: a timestamp attribute is a
+// time.Time, an RFC 3339 string, or Unix seconds as a number.
+func timeOperator(name Operator, test func(t, want time.Time) bool) *operator {
+	at := func(c *condition, t time.Time) bool {
+		for _, want := range c.times {
+			if test(t, want) {
+				return true
+			}
+		}
+		return false
+	}
+	return &operator{
+		name:  name,
+		value: timeValue,
+		time:  at,
+		str: func(c *condition, s string) bool {
+			t, ok := parseTime(s)
+			return ok && at(c, t)
+		},
+		num: func(c *condition, n number) bool {
+			t, ok := unixTime(n)
+			return ok && at(c, t)
+		},
+	}
+}
+
+// toTime reads a timestamp value as timeOperator does.
 func toTime(v any) (time.Time, bool) {
 	switch t := v.(type) {
 	case time.Time:
 		return t, true
 	case string:
-		ts, err := time.Parse(time.RFC3339Nano, t)
-		return ts, err == nil
+		return parseTime(t)
 	}
 	n, ok := toNumber(v)
 	if !ok {
 		return time.Time{}, false
 	}
+	return unixTime(n)
+}
+
+func parseTime(s string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	return t, err == nil
+}
+
+// unixTime reads Unix seconds, fractions included.
+func unixTime(n number) (time.Time, bool) {
 	if n.isUint {
 		return time.Time{}, false // beyond any representable time
 	}
@@ -215,150 +410,48 @@ func toTime(v any) (time.Time, bool) {
 	return time.Unix(int64(sec), int64(frac*1e9)), true
 }
 
-// compileCondition validates a Condition and prepares its values. inSegment
-// reports whether the condition sits inside a segment, where inSegment is
-// not allowed.
-func compileCondition(path string, cd *Condition, segments map[string]*segment, inSegment bool) (condition, error) {
-	c := condition{op: opCodes[cd.Operator], negate: cd.Negate}
-	valuesPath := path + ".values"
-	if opCodes[cd.Operator] == opUnknown {
-		return c, errorf(path+".operator", "unknown operator %q; use one of %s (names are case-sensitive)", cd.Operator, operatorList)
+// semverEqual, semverLessThan, semverGreaterThan: SemVer 2.0.0 precedence,
+// build metadata ignored.
+
+func semverValue(c *condition, name Operator, v any) string {
+	s, _ := v.(string)
+	ver, ok := parseSemver(s)
+	if !ok {
+		return fmt.Sprintf("%s needs a semantic version such as 1.2.3 or v2.0.0-rc.1; got %s", name, describe(v))
 	}
-	if cd.Operator == OpInSegment {
-		if inSegment {
-			return c, errorf(path+".operator", "inSegment cannot be used inside a segment; list the segment's keys or copy its rules instead")
-		}
-		if cd.Attribute != "" {
-			return c, errorf(path+".attribute", "inSegment takes no attribute; remove it and name segments in values")
-		}
-	} else {
-		if cd.Attribute == "" {
-			return c, errorf(path, "missing attribute: operator %q needs an attribute name or a JSON Pointer such as /address/country", cd.Operator)
-		}
-		var problem string
-		if c.attr, problem = parseAttr(cd.Attribute); problem != "" {
-			return c, errorf(path+".attribute", "%s", problem)
-		}
-	}
-	if cd.Operator == OpExists {
-		if len(cd.Values) != 0 {
-			return c, errorf(valuesPath, "exists takes no values; remove them")
-		}
-		return c, nil
-	}
-	if len(cd.Values) == 0 {
-		return c, errorf(valuesPath, "operator %q needs at least one value", cd.Operator)
-	}
-	for i, v := range cd.Values {
-		vp := pathIndex(valuesPath, i)
-		switch cd.Operator {
-		case OpIn:
-			switch t := v.(type) {
-			case string:
-				c.strs = append(c.strs, t)
-			case bool:
-				if t {
-					c.bools[1] = true
-				} else {
-					c.bools[0] = true
-				}
-			default:
-				n, ok := finiteNumber(v)
-				if !ok {
-					return c, errorf(vp, "in compares strings, numbers and booleans; got %s", describe(v))
-				}
-				c.nums = append(c.nums, n)
-			}
-		case OpContains, OpStartsWith, OpEndsWith:
-			s, ok := v.(string)
-			if !ok {
-				return c, errorf(vp, "%s needs string values; got %s", cd.Operator, describe(v))
-			}
-			c.strs = append(c.strs, s)
-		case OpMatches:
-			s, ok := v.(string)
-			if !ok {
-				return c, errorf(vp, "matches needs a regular expression string; got %s", describe(v))
-			}
-			re, err := regexp.Compile(s)
-			if err != nil {
-				return c, errorf(vp, "invalid regular expression %q: %s (RE2 syntax)", s, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
-			}
-			c.regexps = append(c.regexps, re)
-		case OpLessThan, OpLessThanOrEqual, OpGreaterThan, OpGreaterThanOrEqual:
-			n, ok := finiteNumber(v)
-			if !ok {
-				hint := ""
-				if _, isString := v.(string); isString {
-					hint = " (write 29, not \"29\")"
-				}
-				return c, errorf(vp, "%s needs number values; got %s%s", cd.Operator, describe(v), hint)
-			}
-			c.nums = append(c.nums, n)
-		case OpBefore, OpAfter:
-			t, ok := toTime(v)
-			if _, isTime := v.(time.Time); !ok || isTime {
-				return c, errorf(vp, "%s needs an RFC 3339 timestamp string (2026-01-02T15:04:05Z) or Unix seconds; got %s", cd.Operator, describe(v))
-			}
-			c.times = append(c.times, t)
-		case OpSemverEqual, OpSemverLessThan, OpSemverGreaterThan:
-			s, _ := v.(string)
-			ver, ok := parseSemver(s)
-			if !ok {
-				return c, errorf(vp, "%s needs a semantic version such as 1.2.3 or v2.0.0-rc.1; got %s", cd.Operator, describe(v))
-			}
-			c.versions = append(c.versions, ver)
-		case OpInSegment:
-			name, ok := v.(string)
-			if !ok {
-				return c, errorf(vp, "inSegment needs segment names; got %s", describe(v))
-			}
-			s, ok := segments[name]
-			if !ok {
-				return c, errorf(vp, "unknown segment %q: define it under segments or fix the name", name)
-			}
-			c.segments = append(c.segments, s)
-		}
-	}
-	if cd.Operator == OpIn && len(c.strs) > stringSetThreshold {
-		set := stringSet(c.strs)
-		c.strSet, c.strs = &set, nil
-	}
-	return c, nil
+	c.versions = append(c.versions, ver)
+	return ""
 }
 
-// opCode is an Operator as a small integer, so matching switches on a
-// byte instead of comparing strings.
-type opCode uint8
-
-const (
-	opUnknown opCode = iota
-	opIn
-	opContains
-	opStartsWith
-	opEndsWith
-	opMatches
-	opLessThan
-	opLessThanOrEqual
-	opGreaterThan
-	opGreaterThanOrEqual
-	opBefore
-	opAfter
-	opSemverEqual
-	opSemverLessThan
-	opSemverGreaterThan
-	opExists
-	opInSegment
-)
-
-var opCodes = map[Operator]opCode{
-	OpIn: opIn, OpContains: opContains, OpStartsWith: opStartsWith, OpEndsWith: opEndsWith, OpMatches: opMatches,
-	OpLessThan: opLessThan, OpLessThanOrEqual: opLessThanOrEqual, OpGreaterThan: opGreaterThan, OpGreaterThanOrEqual: opGreaterThanOrEqual,
-	OpBefore: opBefore, OpAfter: opAfter, OpSemverEqual: opSemverEqual, OpSemverLessThan: opSemverLessThan, OpSemverGreaterThan: opSemverGreaterThan,
-	OpExists: opExists, OpInSegment: opInSegment,
+func semverTest(test func(int) bool) func(*condition, string) bool {
+	return func(c *condition, s string) bool {
+		ver, ok := parseSemver(s)
+		if !ok {
+			return false
+		}
+		for _, want := range c.versions {
+			if test(ver.compare(want)) {
+				return true
+			}
+		}
+		return false
+	}
 }
 
-const operatorList = "in, contains, startsWith, endsWith, matches, lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual, before, after, semverEqual, semverLessThan, semverGreaterThan, exists, inSegment"
+// inSegment: the context is in any of the named segments.
+
+func segmentValue(c *condition, segments map[string]*segment, v any) string {
+	name, ok := v.(string)
+	if !ok {
+		return "inSegment needs segment names; got " + describe(v)
+	}
+	s, ok := segments[name]
+	if !ok {
+		return fmt.Sprintf("unknown segment %q: define it under segments or fix the name", name)
+	}
+	c.segments = append(c.segments, s)
+	return ""
+}
 
 // describe renders a ruleset value for an error message.
 func describe(v any) string {
@@ -390,11 +483,4 @@ func describe(v any) string {
 		return fmt.Sprintf("the number %v", v)
 	}
 	return fmt.Sprintf("a %T", v)
-}
-
-// finiteNumber is toNumber for ruleset values, which must be finite: JSON
-// cannot hold NaN or infinities, and a ruleset built in Go must not either.
-func finiteNumber(v any) (number, bool) {
-	n, ok := toNumber(v)
-	return n, ok && !math.IsInf(n.f, 0)
 }

@@ -61,7 +61,7 @@ func decode(data []byte) (*Ruleset, error) {
 			if n, err = d.num("the number 1"); err != nil {
 				return err
 			}
-			if i, ok := exactInt64(n); !ok || i != SchemaVersion {
+			if i, ok := wholeNumber(n); !ok || i != SchemaVersion {
 				return d.fail("unsupported schema version %s: this SDK reads schemaVersion 1", n)
 			}
 			rs.SchemaVersion = SchemaVersion
@@ -95,7 +95,7 @@ func decode(data []byte) (*Ruleset, error) {
 			// A document of another schema version fails for reasons of its
 			// own; say which version it is rather than the first symptom.
 			if v, ok := topLevelSchemaVersion(data); ok {
-				if i, ok := exactInt64(v); !ok || i != SchemaVersion {
+				if i, ok := wholeNumber(v); !ok || i != SchemaVersion {
 					return nil, errorf("schemaVersion", "unsupported schema version %s: this SDK reads schemaVersion 1", v)
 				}
 			}
@@ -400,7 +400,7 @@ func (d *decoder) weighted() (WeightedVariant, error) {
 			if n, err = d.num("a non-negative integer"); err != nil {
 				return err
 			}
-			i, ok := exactInt64(n)
+			i, ok := wholeNumber(n)
 			if !ok || i < 0 || i > math.MaxUint32+1 {
 				return d.fail("weight %s is not an integer from 0 to 4294967296", n)
 			}

@@ -1,8 +1,9 @@
 package evaluator
 
-import "cmp"
-
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // semver is a Semantic Versioning 2.0.0 version with build metadata dropped.
 // pre is the pre-release part as written (without the "-").
