@@ -121,7 +121,20 @@ func (s *segment) contains(ctx map[string]any) bool {
 // Compile validates rs and builds an Evaluator. Every problem is a
 // *ValidationError naming the JSON path of the offending field. Compile
 // copies what it keeps: later changes to rs do not affect the Evaluator.
-func Compile(rs *Ruleset) (*Evaluator, error) {
+//
+// Compile validates even a model that Parse returned, since the model may
+// have been changed since; from bytes to an Evaluator, Load validates once.
+func Compile(rs *Ruleset) (*Evaluator, error) { return compile(rs, true) }
+
+// validate runs every check of Compile without building what only
+// evaluation needs (hash indexes of keys, precomputed results,
+// fingerprints).
+func validate(rs *Ruleset) error {
+	_, err := compile(rs, false)
+	return err
+}
+
+func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	if rs == nil {
 		return nil, &ValidationError{Message: "ruleset is nil"}
 	}
@@ -143,7 +156,7 @@ func Compile(rs *Ruleset) (*Evaluator, error) {
 	}
 	segments := make(map[string]*segment, len(rs.Segments))
 	for _, name := range sortedKeys(rs.Segments) {
-		s, err := compileSegment(pathKey("segments", name), rs.Segments[name])
+		s, err := compileSegment(pathKey("segments", name), rs.Segments[name], build)
 		if err != nil {
 			return nil, err
 		}
@@ -157,12 +170,16 @@ func Compile(rs *Ruleset) (*Evaluator, error) {
 	}
 	for i, key := range e.keys {
 		model := rs.Flags[key]
-		if err := e.compileFlag(pathKey("flags", key), e.list[i], &model, rs.Flags, segments, rs.Version); err != nil {
+		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build}
+		if err := fc.compile(rs.Version); err != nil {
 			return nil, err
 		}
 	}
 	if err := e.checkCycles(rs); err != nil {
 		return nil, err
+	}
+	if !build {
+		return nil, nil
 	}
 	for _, f := range e.list {
 		if f.typ != TypeObject && (!f.enabled || (len(f.prereqs) == 0 && f.static && f.def.rollout == nil)) {
@@ -187,7 +204,7 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func compileSegment(path string, s Segment) (*segment, error) {
+func compileSegment(path string, s Segment, build bool) (*segment, error) {
 	for _, list := range []struct {
 		field string
 		keys  []string
@@ -196,13 +213,16 @@ func compileSegment(path string, s Segment) (*segment, error) {
 			return nil, errorf(pathIndex(path+"."+list.field, i), "empty targeting key: it can never match (contexts without a key are in no list); remove it")
 		}
 	}
-	cs := &segment{included: stringSet(s.Included), excluded: stringSet(s.Excluded)}
+	cs := &segment{}
+	if build {
+		cs.included, cs.excluded = stringSet(s.Included), stringSet(s.Excluded)
+	}
 	for i, r := range s.Rules {
 		rp := pathIndex(path+".rules", i)
 		if len(r.Conditions) == 0 {
 			return nil, errorf(rp+".conditions", "a segment rule needs at least one condition")
 		}
-		conds, err := compileConditions(rp+".conditions", r.Conditions, nil, true)
+		conds, err := compileConditions(rp+".conditions", r.Conditions, conditionScope{inSegment: true, build: build})
 		if err != nil {
 			return nil, err
 		}
@@ -211,75 +231,123 @@ func compileSegment(path string, s Segment) (*segment, error) {
 	return cs, nil
 }
 
-func compileConditions(path string, list []Condition, segments map[string]*segment, inSegment bool) ([]condition, error) {
+// conditionScope is what compiling a condition needs to know of where it
+// sits.
+type conditionScope struct {
+	segments  map[string]*segment // what inSegment may name
+	inSegment bool                // the condition is in a segment rule
+	build     bool                // prepare for evaluation, not only validate
+}
+
+func compileConditions(path string, list []Condition, scope conditionScope) ([]condition, error) {
 	out := make([]condition, len(list))
 	for i := range list {
 		var err error
-		if out[i], err = compileCondition(pathIndex(path, i), &list[i], segments, inSegment); err != nil {
+		if out[i], err = compileCondition(pathIndex(path, i), &list[i], scope); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Flag, segments map[string]*segment, version string) error {
-	switch {
-	case m.Type.valid():
-		f.typ = m.Type
-	case m.Type == 0:
-		return errorf(path, "missing required field \"type\": %s", flagTypeHint)
-	default:
-		return errorf(path+".type", "unknown flag type %d; %s", uint8(m.Type), flagTypeHint)
-	}
-	f.enabled = m.Enabled == nil || *m.Enabled
-	f.trackEvents = m.TrackEvents
+// flagCompiler compiles one Flag into f, step by step; each step checks
+// one part of the model and fills the matching part of f.
+type flagCompiler struct {
+	e        *Evaluator
+	path     string
+	f        *flag
+	m        *Flag
+	all      map[string]Flag
+	segments map[string]*segment
+	build    bool           // see conditionScope
+	index    map[string]int // variant name → index in f.variants
+}
 
-	if len(m.Variants) == 0 {
-		return errorf(path+".variants", "a flag needs at least one variant")
+func (fc *flagCompiler) compile(version string) error {
+	for _, step := range []func() error{fc.kind, fc.variants, fc.offVariant, fc.prerequisites, fc.targets, fc.rules, fc.defaultServe} {
+		if err := step(); err != nil {
+			return err
+		}
 	}
-	index := make(map[string]int, len(m.Variants))
+	return fc.metadata(version)
+}
+
+// kind checks the flag type and copies the switches.
+func (fc *flagCompiler) kind() error {
+	switch m := fc.m; {
+	case m.Type.valid():
+		fc.f.typ = m.Type
+	case m.Type == 0:
+		return errorf(fc.path, "missing required field \"type\": %s", flagTypeHint)
+	default:
+		return errorf(fc.path+".type", "unknown flag type %d; %s", uint8(m.Type), flagTypeHint)
+	}
+	fc.f.enabled = fc.m.Enabled == nil || *fc.m.Enabled
+	fc.f.trackEvents = fc.m.TrackEvents
+	fc.f.static = len(fc.m.Targets) == 0 && len(fc.m.Rules) == 0
+	return nil
+}
+
+// variants checks each variant value against the type; variants are kept
+// in name order, which is what variant indexes refer to.
+func (fc *flagCompiler) variants() error {
+	m := fc.m
+	if len(m.Variants) == 0 {
+		return errorf(fc.path+".variants", "a flag needs at least one variant")
+	}
+	fc.index = make(map[string]int, len(m.Variants))
 	for i, name := range sortedKeys(m.Variants) {
 		if name == "" {
-			return errorf(path+".variants", "a variant name must not be empty")
+			return errorf(fc.path+".variants", "a variant name must not be empty")
 		}
-		v, err := variantValue(pathKey(path+".variants", name), m.Type, m.Variants[name])
+		v, err := variantValue(pathKey(fc.path+".variants", name), m.Type, m.Variants[name])
 		if err != nil {
 			return err
 		}
 		v.name = name
-		f.variants = append(f.variants, v)
-		index[name] = i
+		fc.f.variants = append(fc.f.variants, v)
+		fc.index[name] = i
 	}
-	lookup := func(p, name string) (int, error) {
-		if i, ok := index[name]; ok {
-			return i, nil
-		}
-		return 0, errorf(p, "unknown variant %q; the flag's variants are %s", name, strings.Join(sortedKeys(m.Variants), ", "))
-	}
+	return nil
+}
 
-	f.off = -1
-	if m.OffVariant != "" {
-		var err error
-		if f.off, err = lookup(path+".offVariant", m.OffVariant); err != nil {
-			return err
-		}
+// lookup resolves a variant name written at path p.
+func (fc *flagCompiler) lookup(p, name string) (int, error) {
+	if i, ok := fc.index[name]; ok {
+		return i, nil
 	}
+	return 0, errorf(p, "unknown variant %q; the flag's variants are %s", name, strings.Join(sortedKeys(fc.m.Variants), ", "))
+}
 
-	for i, p := range m.Prerequisites {
-		pp := pathIndex(path+".prerequisites", i)
-		at, ok := slices.BinarySearch(e.keys, p.Flag)
+func (fc *flagCompiler) offVariant() error {
+	fc.f.off = -1
+	if fc.m.OffVariant == "" {
+		return nil
+	}
+	var err error
+	fc.f.off, err = fc.lookup(fc.path+".offVariant", fc.m.OffVariant)
+	return err
+}
+
+// prerequisites resolves each prerequisite to the compiled flag it names
+// and the variants that satisfy it. Cycles are checked once all flags are
+// compiled.
+func (fc *flagCompiler) prerequisites() error {
+	for i, p := range fc.m.Prerequisites {
+		pp := pathIndex(fc.path+".prerequisites", i)
+		at, ok := slices.BinarySearch(fc.e.keys, p.Flag)
 		switch {
 		case p.Flag == "":
 			return errorf(pp+".flag", "prerequisite needs a flag key")
-		case p.Flag == f.key:
+		case p.Flag == fc.f.key:
 			return errorf(pp+".flag", "flag %q cannot be its own prerequisite", p.Flag)
 		case !ok:
 			return errorf(pp+".flag", "unknown flag %q: define it under flags or fix the key", p.Flag)
 		case len(p.Variants) == 0:
 			return errorf(pp+".variants", "list at least one variant of %q that satisfies the prerequisite", p.Flag)
 		}
-		other := sortedKeys(all[p.Flag].Variants) // variant indexes follow name order
-		cp := prereq{flag: e.list[at], ok: make([]bool, len(other))}
+		other := sortedKeys(fc.all[p.Flag].Variants) // variant indexes follow name order
+		cp := prereq{flag: fc.e.list[at], ok: make([]bool, len(other))}
 		for j, name := range p.Variants {
 			k, found := slices.BinarySearch(other, name)
 			if !found {
@@ -287,14 +355,19 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 			}
 			cp.ok[k] = true
 		}
-		f.prereqs = append(f.prereqs, cp)
+		fc.f.prereqs = append(fc.f.prereqs, cp)
 	}
+	return nil
+}
 
+// targets indexes the individually targeted keys; a key may repeat under
+// one variant but not appear under two.
+func (fc *flagCompiler) targets() error {
 	seen := make(map[string]string)
-	var targetKeys []string
-	for i, t := range m.Targets {
-		tp := pathIndex(path+".targets", i)
-		vi, err := lookup(tp+".variant", t.Variant)
+	var keys []string
+	for i, t := range fc.m.Targets {
+		tp := pathIndex(fc.path+".targets", i)
+		vi, err := fc.lookup(tp+".variant", t.Variant)
 		if err != nil {
 			return err
 		}
@@ -314,54 +387,65 @@ func (e *Evaluator) compileFlag(path string, f *flag, m *Flag, all map[string]Fl
 				continue
 			}
 			seen[key] = t.Variant
-			targetKeys = append(targetKeys, key)
-			f.targetVars = append(f.targetVars, vi)
+			keys = append(keys, key)
+			fc.f.targetVars = append(fc.f.targetVars, vi)
 		}
 	}
-	f.targets = newStringIndex(targetKeys)
+	if fc.build {
+		fc.f.targets = newStringIndex(keys)
+	}
+	return nil
+}
 
+func (fc *flagCompiler) rules() error {
 	ids := make(map[string]int)
-	for i := range m.Rules {
-		r := &m.Rules[i]
-		rp := pathIndex(path+".rules", i)
+	for i := range fc.m.Rules {
+		r := &fc.m.Rules[i]
+		rp := pathIndex(fc.path+".rules", i)
 		if r.ID != "" {
 			if prev, dup := ids[r.ID]; dup {
 				return errorf(rp+".id", "rule id %q is already used by rules[%d]; rule ids must be unique within a flag", r.ID, prev)
 			}
 			ids[r.ID] = i
 		}
-		conds, err := compileConditions(rp+".conditions", r.Conditions, segments, false)
+		conds, err := compileConditions(rp+".conditions", r.Conditions, conditionScope{segments: fc.segments, build: fc.build})
 		if err != nil {
 			return err
 		}
-		s, err := compileServe(rp+".serve", f.key, &r.Serve, lookup)
+		s, err := compileServe(rp+".serve", fc.f.key, &r.Serve, fc.lookup)
 		if err != nil {
 			return err
 		}
-		f.rules = append(f.rules, rule{id: r.ID, conds: conds, serve: s, trackEvents: r.TrackEvents})
+		fc.f.rules = append(fc.f.rules, rule{id: r.ID, conds: conds, serve: s, trackEvents: r.TrackEvents})
 	}
+	return nil
+}
 
-	f.def = serve{variant: -1}
-	if m.Default != nil {
-		var err error
-		if f.def, err = compileServe(path+".default", f.key, m.Default, lookup); err != nil {
-			return err
-		}
+func (fc *flagCompiler) defaultServe() error {
+	fc.f.def = serve{variant: -1}
+	if fc.m.Default == nil {
+		return nil
 	}
-	f.static = len(m.Targets) == 0 && len(m.Rules) == 0
+	var err error
+	fc.f.def, err = compileServe(fc.path+".default", fc.f.key, fc.m.Default, fc.lookup)
+	return err
+}
 
+// metadata checks the flag's metadata and adds the ruleset version.
+func (fc *flagCompiler) metadata(version string) error {
+	m := fc.m
 	if len(m.Metadata) > 0 || version != "" {
-		f.metadata = make(map[string]any, len(m.Metadata)+1)
+		fc.f.metadata = make(map[string]any, len(m.Metadata)+1)
 	}
 	for _, k := range sortedKeys(m.Metadata) {
-		v, err := metadataValue(pathKey(path+".metadata", k), m.Metadata[k])
+		v, err := metadataValue(pathKey(fc.path+".metadata", k), m.Metadata[k])
 		if err != nil {
 			return err
 		}
-		f.metadata[k] = v
+		fc.f.metadata[k] = v
 	}
 	if version != "" {
-		f.metadata["rulesetVersion"] = version
+		fc.f.metadata["rulesetVersion"] = version
 	}
 	return nil
 }

@@ -30,8 +30,8 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rs, err := evaluator.Parse(data)
 		ev, loadErr := evaluator.Load(data)
-		if (err == nil) != (loadErr == nil) {
-			t.Fatalf("Parse error %v but Load error %v", err, loadErr)
+		if (err == nil) != (loadErr == nil) || (err != nil && err.Error() != loadErr.Error()) {
+			t.Fatalf("Parse error %v but Load error %v", err, loadErr) // Parse validates as Compile does
 		}
 		if err != nil {
 			var ve *evaluator.ValidationError

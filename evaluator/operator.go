@@ -174,17 +174,15 @@ func isLessOrEqual(x int) bool    { return x <= 0 }
 func isGreater(x int) bool        { return x > 0 }
 func isGreaterOrEqual(x int) bool { return x >= 0 }
 
-// compileCondition validates a Condition and prepares its values. inSegment
-// reports whether the condition sits inside a segment, where inSegment is
-// not allowed.
-func compileCondition(path string, cd *Condition, segments map[string]*segment, inSegment bool) (condition, error) {
+// compileCondition validates a Condition and prepares its values.
+func compileCondition(path string, cd *Condition, scope conditionScope) (condition, error) {
 	op := operatorByName[cd.Operator]
 	c := condition{op: op, negate: cd.Negate}
 	valuesPath := path + ".values"
 	switch {
 	case op == nil:
 		return c, errorf(path+".operator", "unknown operator %q; use one of %s (names are case-sensitive)", cd.Operator, operatorList)
-	case op.segments && inSegment:
+	case op.segments && scope.inSegment:
 		return c, errorf(path+".operator", "inSegment cannot be used inside a segment; list the segment's keys or copy its rules instead")
 	case op.segments && cd.Attribute != "":
 		return c, errorf(path+".attribute", "inSegment takes no attribute; remove it and name segments in values")
@@ -208,7 +206,7 @@ func compileCondition(path string, cd *Condition, segments map[string]*segment, 
 	for i, v := range cd.Values {
 		problem := ""
 		if op.segments {
-			problem = segmentValue(&c, segments, v)
+			problem = segmentValue(&c, scope.segments, v)
 		} else {
 			problem = op.value(&c, cd.Operator, v)
 		}
@@ -216,7 +214,7 @@ func compileCondition(path string, cd *Condition, segments map[string]*segment, 
 			return c, errorf(pathIndex(valuesPath, i), "%s", problem)
 		}
 	}
-	if op.finish != nil {
+	if op.finish != nil && scope.build {
 		op.finish(&c)
 	}
 	return c, nil

@@ -13,6 +13,10 @@ import (
 // expression or version all reject the whole document with a
 // *ValidationError naming the JSON path.
 //
+// Parse runs every check Compile runs but builds no Evaluator (no key
+// indexes, no precomputed results). To evaluate, use Load on bytes, or
+// Compile on a model you built or changed.
+//
 // Numbers in the returned model are json.Number values, so the model
 // survives Parse → json.Marshal → Parse unchanged.
 func Parse(data []byte) (*Ruleset, error) {
@@ -20,7 +24,7 @@ func Parse(data []byte) (*Ruleset, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := Compile(rs); err != nil {
+	if err := validate(rs); err != nil {
 		return nil, err
 	}
 	return rs, nil
