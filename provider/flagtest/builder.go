@@ -1,296 +1,35 @@
 package flagtest
 
 import (
-	"time"
-
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/evaluator/evaltest"
 )
 
-// FlagBuilder declares one flag. Its methods change the builder and return
-// it, so calls chain; nothing reaches a provider until TestData.Update.
-// A builder is not safe for concurrent use.
-type FlagBuilder struct {
-	key string
-	f   evaluator.Flag
-}
+// The builders live in evaluator/evaltest, so that code using the evaluator
+// alone can build rulesets too; flagtest offers them under its own name so
+// a test needs one import.
 
-// build returns a deep copy: the builder's slices may be the caller's
-// variadic arguments, which the caller may change after Update.
-func (b *FlagBuilder) build() evaluator.Flag { return b.f.Clone() }
+// FlagBuilder declares one flag; see evaltest.FlagBuilder. Nothing reaches
+// a provider until TestData.Update.
+type FlagBuilder = evaltest.FlagBuilder
 
-// Key returns the flag key.
-func (b *FlagBuilder) Key() string { return b.key }
+// RuleBuilder finishes a rule; see evaltest.RuleBuilder.
+type RuleBuilder = evaltest.RuleBuilder
 
-// Boolean makes a boolean flag with variants "on" (true) and "off" (false),
-// "off" also serving when the flag is disabled or a prerequisite fails.
-func (b *FlagBuilder) Boolean() *FlagBuilder {
-	b.f.Type = evaluator.TypeBoolean
-	b.f.Variants = map[string]any{"on": true, "off": false}
-	b.f.OffVariant = "off"
-	return b
-}
+// Attribute names a context attribute for a condition; see
+// evaltest.Attribute.
+type Attribute = evaltest.Attribute
 
-// BooleanValue makes a boolean flag that serves value to every context.
-func (b *FlagBuilder) BooleanValue(value bool) *FlagBuilder {
-	if value {
-		return b.Boolean().ServeAll("on")
-	}
-	return b.Boolean().ServeAll("off")
-}
-
-// StringVariants makes a string flag with the given variants.
-func (b *FlagBuilder) StringVariants(variants map[string]string) *FlagBuilder {
-	return setVariants(b, evaluator.TypeString, variants)
-}
-
-// IntegerVariants makes an integer flag with the given variants.
-func (b *FlagBuilder) IntegerVariants(variants map[string]int64) *FlagBuilder {
-	return setVariants(b, evaluator.TypeInteger, variants)
-}
-
-// FloatVariants makes a float flag with the given variants.
-func (b *FlagBuilder) FloatVariants(variants map[string]float64) *FlagBuilder {
-	return setVariants(b, evaluator.TypeFloat, variants)
-}
-
-// ObjectVariants makes an object flag; each value is a map[string]any or
-// []any of JSON values.
-func (b *FlagBuilder) ObjectVariants(variants map[string]any) *FlagBuilder {
-	return setVariants(b, evaluator.TypeObject, variants)
-}
-
-func setVariants[V any](b *FlagBuilder, t evaluator.FlagType, variants map[string]V) *FlagBuilder {
-	b.f.Type = t
-	b.f.Variants = make(map[string]any, len(variants))
-	for k, v := range variants {
-		b.f.Variants[k] = v
-	}
-	return b
-}
-
-// Variant adds or replaces one variant value.
-func (b *FlagBuilder) Variant(name string, value any) *FlagBuilder {
-	if b.f.Variants == nil {
-		b.f.Variants = map[string]any{}
-	}
-	b.f.Variants[name] = value
-	return b
-}
-
-// ServeAll removes targets and rules and serves variant to every context
-// (reason STATIC).
-func (b *FlagBuilder) ServeAll(variant string) *FlagBuilder {
-	b.f.Targets, b.f.Rules = nil, nil
-	return b.Default(variant)
-}
-
-// Default sets the variant served when no target or rule matches.
-func (b *FlagBuilder) Default(variant string) *FlagBuilder {
-	b.f.Default = &evaluator.Serve{Variant: variant}
-	return b
-}
-
-// DefaultRollout splits contexts that match no target or rule by weight.
-func (b *FlagBuilder) DefaultRollout(weights ...evaluator.WeightedVariant) *FlagBuilder {
-	b.f.Default = &evaluator.Serve{Rollout: &evaluator.Rollout{Variants: weights}}
-	return b
-}
-
-// NoDefault removes the default: unmatched contexts get the caller's
-// default value (reason DEFAULT).
-func (b *FlagBuilder) NoDefault() *FlagBuilder {
-	b.f.Default = nil
-	return b
-}
+// Attr starts a condition on attribute name: Attr("plan").In("pro").
+func Attr(name string) Attribute { return evaltest.Attr(name) }
 
 // Weight is one arm of a rollout.
 func Weight(variant string, weight uint64) evaluator.WeightedVariant {
-	return evaluator.WeightedVariant{Variant: variant, Weight: weight}
+	return evaltest.Weight(variant, weight)
 }
-
-// Enabled turns the flag on or off. A disabled flag serves its off variant
-// (or the caller's default) with reason DISABLED.
-func (b *FlagBuilder) Enabled(on bool) *FlagBuilder {
-	b.f.Enabled = &on
-	return b
-}
-
-// OffVariant sets the variant served when the flag is disabled or a
-// prerequisite fails; "" means the caller's default.
-func (b *FlagBuilder) OffVariant(variant string) *FlagBuilder {
-	b.f.OffVariant = variant
-	return b
-}
-
-// Target serves variant to the given targeting keys, before any rule.
-func (b *FlagBuilder) Target(variant string, keys ...string) *FlagBuilder {
-	b.f.Targets = append(b.f.Targets, evaluator.Target{Variant: variant, Values: keys})
-	return b
-}
-
-// Prerequisite requires flag to resolve to one of variants first.
-func (b *FlagBuilder) Prerequisite(flag string, variants ...string) *FlagBuilder {
-	b.f.Prerequisites = append(b.f.Prerequisites, evaluator.Prerequisite{Flag: flag, Variants: variants})
-	return b
-}
-
-// Metadata sets a metadata entry (a string, number or boolean).
-func (b *FlagBuilder) Metadata(key string, value any) *FlagBuilder {
-	if b.f.Metadata == nil {
-		b.f.Metadata = map[string]any{}
-	}
-	b.f.Metadata[key] = value
-	return b
-}
-
-// TrackEvents asks for full evaluation events for this flag.
-func (b *FlagBuilder) TrackEvents(on bool) *FlagBuilder {
-	b.f.TrackEvents = on
-	return b
-}
-
-// ClearRules removes every rule.
-func (b *FlagBuilder) ClearRules() *FlagBuilder {
-	b.f.Rules = nil
-	return b
-}
-
-// ClearTargets removes every individual target.
-func (b *FlagBuilder) ClearTargets() *FlagBuilder {
-	b.f.Targets = nil
-	return b
-}
-
-// Rule starts a rule that matches when all conditions match; finish it with
-// Serve or Rollout. id may be empty.
-func (b *FlagBuilder) Rule(id string, conditions ...evaluator.Condition) *RuleBuilder {
-	return &RuleBuilder{flag: b, rule: evaluator.Rule{ID: id, Conditions: conditions}}
-}
-
-// RuleBuilder finishes a rule started by FlagBuilder.Rule.
-type RuleBuilder struct {
-	flag *FlagBuilder
-	rule evaluator.Rule
-}
-
-// TrackEvents asks for full evaluation events when this rule serves.
-func (r *RuleBuilder) TrackEvents() *RuleBuilder {
-	r.rule.TrackEvents = true
-	return r
-}
-
-// Serve appends the rule, serving variant, and returns the flag builder.
-func (r *RuleBuilder) Serve(variant string) *FlagBuilder {
-	r.rule.Serve = evaluator.Serve{Variant: variant}
-	r.flag.f.Rules = append(r.flag.f.Rules, r.rule)
-	return r.flag
-}
-
-// Rollout appends the rule, splitting matching contexts by weight.
-func (r *RuleBuilder) Rollout(weights ...evaluator.WeightedVariant) *FlagBuilder {
-	r.rule.Serve = evaluator.Serve{Rollout: &evaluator.Rollout{Variants: weights}}
-	r.flag.f.Rules = append(r.flag.f.Rules, r.rule)
-	return r.flag
-}
-
-// Attribute names a context attribute for a condition: a top-level key or
-// a JSON Pointer such as "/address/country".
-type Attribute string
-
-// Attr starts a condition on attribute name.
-func Attr(name string) Attribute { return Attribute(name) }
-
-func (a Attribute) cond(op evaluator.Operator, values []any) evaluator.Condition {
-	return evaluator.Condition{Attribute: string(a), Operator: op, Values: values}
-}
-
-func anys[T any](values []T) []any {
-	out := make([]any, len(values))
-	for i, v := range values {
-		out[i] = v
-	}
-	return out
-}
-
-// In matches when the attribute equals any of values (strings, numbers or
-// booleans).
-func (a Attribute) In(values ...any) evaluator.Condition { return a.cond(evaluator.OpIn, values) }
-
-// Contains matches strings containing any of values.
-func (a Attribute) Contains(values ...string) evaluator.Condition {
-	return a.cond(evaluator.OpContains, anys(values))
-}
-
-// StartsWith matches strings with any of the prefixes.
-func (a Attribute) StartsWith(values ...string) evaluator.Condition {
-	return a.cond(evaluator.OpStartsWith, anys(values))
-}
-
-// EndsWith matches strings with any of the suffixes.
-func (a Attribute) EndsWith(values ...string) evaluator.Condition {
-	return a.cond(evaluator.OpEndsWith, anys(values))
-}
-
-// Matches matches strings matched by any of the RE2 patterns.
-func (a Attribute) Matches(patterns ...string) evaluator.Condition {
-	return a.cond(evaluator.OpMatches, anys(patterns))
-}
-
-// LessThan matches numbers below n.
-func (a Attribute) LessThan(n any) evaluator.Condition {
-	return a.cond(evaluator.OpLessThan, []any{n})
-}
-
-// LessThanOrEqual matches numbers at most n.
-func (a Attribute) LessThanOrEqual(n any) evaluator.Condition {
-	return a.cond(evaluator.OpLessThanOrEqual, []any{n})
-}
-
-// GreaterThan matches numbers above n.
-func (a Attribute) GreaterThan(n any) evaluator.Condition {
-	return a.cond(evaluator.OpGreaterThan, []any{n})
-}
-
-// GreaterThanOrEqual matches numbers at least n.
-func (a Attribute) GreaterThanOrEqual(n any) evaluator.Condition {
-	return a.cond(evaluator.OpGreaterThanOrEqual, []any{n})
-}
-
-// Before matches timestamps before t.
-func (a Attribute) Before(t time.Time) evaluator.Condition {
-	return a.cond(evaluator.OpBefore, []any{t.UTC().Format(time.RFC3339Nano)})
-}
-
-// After matches timestamps after t.
-func (a Attribute) After(t time.Time) evaluator.Condition {
-	return a.cond(evaluator.OpAfter, []any{t.UTC().Format(time.RFC3339Nano)})
-}
-
-// SemverEqual matches versions equal to v.
-func (a Attribute) SemverEqual(v string) evaluator.Condition {
-	return a.cond(evaluator.OpSemverEqual, []any{v})
-}
-
-// SemverLessThan matches versions below v.
-func (a Attribute) SemverLessThan(v string) evaluator.Condition {
-	return a.cond(evaluator.OpSemverLessThan, []any{v})
-}
-
-// SemverGreaterThan matches versions above v.
-func (a Attribute) SemverGreaterThan(v string) evaluator.Condition {
-	return a.cond(evaluator.OpSemverGreaterThan, []any{v})
-}
-
-// Exists matches when the attribute is present and not null.
-func (a Attribute) Exists() evaluator.Condition { return a.cond(evaluator.OpExists, nil) }
 
 // InSegment matches contexts in any of the named segments.
-func InSegment(names ...string) evaluator.Condition {
-	return evaluator.Condition{Operator: evaluator.OpInSegment, Values: anys(names)}
-}
+func InSegment(names ...string) evaluator.Condition { return evaltest.InSegment(names...) }
 
 // Not negates a condition. A missing attribute still never matches.
-func Not(c evaluator.Condition) evaluator.Condition {
-	c.Negate = !c.Negate
-	return c
-}
+func Not(c evaluator.Condition) evaluator.Condition { return evaltest.Not(c) }

@@ -29,6 +29,7 @@ import (
 	"sync"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/evaluator/evaltest"
 	"github.com/switchyardhq/switchyard/provider"
 )
 
@@ -154,7 +155,7 @@ func (td *TestData) Update(builders ...*FlagBuilder) error {
 	}
 	return td.apply(func(flags map[string]evaluator.Flag, _ map[string]evaluator.Segment) {
 		for _, b := range builders {
-			flags[b.key] = b.build()
+			flags[b.Key()] = b.Build()
 		}
 	})
 }
@@ -189,11 +190,10 @@ func (td *TestData) Flag(key string) *FlagBuilder {
 	td.mu.Lock()
 	f, ok := td.flags[key]
 	td.mu.Unlock()
-	b := &FlagBuilder{key: key}
 	if ok {
-		b.f = f.Clone()
+		return evaltest.FromFlag(key, f)
 	}
-	return b
+	return evaltest.NewFlag(key)
 }
 
 // SetStale simulates a source that has not refreshed for its stale window:

@@ -2,7 +2,9 @@ package flagtest_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
+	"slices"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -98,22 +100,23 @@ func TestMustUpdatePanicsOnInvalidFlags(t *testing.T) {
 }
 
 func TestOneTestDataFeedsSeveralProviders(t *testing.T) {
-	td := flagtest.New()
-	td.MustUpdate(td.Flag("f").BooleanValue(false))
-	var ps []*provider.Provider
-	for range 2 {
-		p, err := provider.New(provider.Config{Source: td, Logger: quiet})
-		require.NoError(t, err)
-		require.NoError(t, p.InitWithContext(context.Background(), openfeature.EvaluationContext{}))
-		t.Cleanup(p.Shutdown)
-		ps = append(ps, p)
-	}
-	td.MustUpdate(td.Flag("f").BooleanValue(true))
-	for _, p := range ps {
-		require.Eventually(t, func() bool {
-			return p.BooleanEvaluation(context.Background(), "f", false, nil).Value
-		}, 5*time.Second, time.Millisecond)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		td := flagtest.New()
+		td.MustUpdate(td.Flag("f").BooleanValue(false))
+		var ps []*provider.Provider
+		for range 2 {
+			p, err := provider.New(provider.Config{Source: td, Logger: quiet})
+			require.NoError(t, err)
+			require.NoError(t, p.InitWithContext(context.Background(), openfeature.EvaluationContext{}))
+			defer p.Shutdown()
+			ps = append(ps, p)
+		}
+		td.MustUpdate(td.Flag("f").BooleanValue(true))
+		synctest.Wait()
+		for _, p := range ps {
+			assert.True(t, p.BooleanEvaluation(context.Background(), "f", false, nil).Value)
+		}
+	})
 }
 
 // TestOutageIsReplayedToNewProviders runs in a synctest bubble: Init
@@ -168,4 +171,79 @@ func TestRulesetIsADeepCopy(t *testing.T) {
 	f.Variants["on"] = false
 	assert.Equal(t, []string{"user-1"}, td.Ruleset().Flags["f"].Targets[0].Values)
 	assert.Equal(t, true, td.Ruleset().Flags["f"].Variants["on"])
+}
+
+// TestSimulatedOutages walks a running provider through each simulated
+// state, and a provider started during a fatal outage.
+func TestSimulatedOutages(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ctx := context.Background()
+		td := flagtest.New()
+		td.MustUpdate(td.Flag("f").BooleanValue(true))
+		p, err := provider.New(provider.Config{Source: td, Logger: quiet})
+		require.NoError(t, err)
+		require.NoError(t, p.InitWithContext(ctx, openfeature.EvaluationContext{}))
+		defer p.Shutdown()
+		serving := func(state openfeature.State) {
+			t.Helper()
+			synctest.Wait()
+			assert.Equal(t, state, p.State())
+			assert.True(t, p.BooleanEvaluation(ctx, "f", false, nil).Value, "the last ruleset keeps serving")
+		}
+
+		td.SetError(nil)
+		serving(openfeature.ErrorState)
+		assert.ErrorContains(t, p.LastError(), "flagtest: simulated source error")
+		td.Recover()
+		serving(openfeature.ReadyState)
+
+		td.SetError(errors.New("disk on fire"))
+		serving(openfeature.ErrorState)
+		assert.ErrorContains(t, p.LastError(), "disk on fire")
+		td.MustUpdate(td.Flag("g").BooleanValue(true)) // a delivered ruleset ends the outage
+		serving(openfeature.ReadyState)
+
+		td.SetFatal(nil)
+		serving(openfeature.FatalState)
+		td.Recover()
+		td.MustUpdate(td.Flag("f").BooleanValue(false))
+		synctest.Wait()
+		assert.Equal(t, openfeature.FatalState, p.State(), "FATAL is terminal")
+
+		td.SetFatal(errors.New("bad credentials"))
+		late, err := provider.New(provider.Config{Source: td, Logger: quiet})
+		require.NoError(t, err)
+		err = late.InitWithContext(ctx, openfeature.EvaluationContext{})
+		require.Error(t, err, "a provider started during a fatal outage fails Init")
+		assert.ErrorContains(t, err, "bad credentials")
+		late.Shutdown()
+	})
+}
+
+func TestDeleteRemovesFlags(t *testing.T) {
+	td := flagtest.New()
+	td.MustUpdate(td.Flag("a").BooleanValue(true), td.Flag("b").BooleanValue(true), td.Flag("c").BooleanValue(true))
+	require.NoError(t, td.Delete("a", "b", "never-existed"))
+	assert.Equal(t, []string{"c"}, keys(td.Ruleset().Flags))
+
+	p, err := provider.New(provider.Config{Source: td, Logger: quiet})
+	require.NoError(t, err)
+	require.NoError(t, p.InitWithContext(context.Background(), openfeature.EvaluationContext{}))
+	defer p.Shutdown()
+	r := p.BooleanEvaluation(context.Background(), "a", false, nil)
+	assert.Equal(t, openfeature.FlagNotFoundCode, r.ResolutionDetail().ErrorCode)
+
+	// A flag others depend on cannot be deleted: nothing changes.
+	td.MustUpdate(td.Flag("d").Boolean().Prerequisite("c", "on").Default("on"))
+	require.Error(t, td.Delete("c"))
+	assert.Equal(t, []string{"c", "d"}, keys(td.Ruleset().Flags))
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
