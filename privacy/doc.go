@@ -81,9 +81,8 @@
 // by ReplaceAttr. A map[string]any value is
 // logged in its Redact form: its own privateAttributes apply, an anonymous
 // map logs as {"anonymous": true}, and AllAttributesPrivate empties it.
-// AllAttributesPrivate does not redact other log attributes. Context (or
-// Policy.LogValue) makes a context log as a group in its Redact form under
-// any handler.
+// AllAttributesPrivate does not redact other log attributes. Context makes
+// a context log as a group in its Redact form under any handler.
 //
 // Values of other types are logged as they are: an attribute that is not
 // named private and is not a map[string]any is not inspected, so log a

@@ -93,7 +93,7 @@ func ExampleNewHandler() {
 	// {"level":"INFO","msg":"flag evaluated","email":"[REDACTED]","request":{"flag":"new-checkout","context":{"_meta":{"redactedAttributes":["email"]},"plan":"enterprise","targetingKey":"user-42"}}}
 }
 
-func ExamplePolicy_LogValue() {
+func ExampleContext() {
 	policy := privacy.Policy{PrivateAttributes: []string{"/address/street"}}
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{ReplaceAttr: dropTime}))
 	ctx := map[string]any{
@@ -101,7 +101,7 @@ func ExamplePolicy_LogValue() {
 		"address":      map[string]any{"street": "1 Main St", "country": "NO"},
 	}
 	// Any handler logs the redacted form, with or without NewHandler.
-	logger.Info("evaluated", "context", policy.LogValue(ctx))
+	logger.Info("evaluated", "context", privacy.Context{Policy: policy, Attributes: ctx})
 	// Output:
 	// level=INFO msg=evaluated context._meta.redactedAttributes=[/address/street] context.address.country=NO context.targetingKey=user-42
 }

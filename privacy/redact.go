@@ -1,7 +1,9 @@
 package privacy
 
 import (
+	"fmt"
 	"slices"
+	"strings"
 )
 
 // Keys of a flattened evaluation context that redaction treats specially.
@@ -19,6 +21,11 @@ const (
 // A Policy is a plain value: it holds no state, and its methods are safe
 // for concurrent use as long as nobody modifies PrivateAttributes at the
 // same time. NewHandler copies the Policy it is given.
+//
+// Validate reports entries that cannot mean what their author intended;
+// the provider refuses a telemetry policy that fails it. Redaction itself
+// never fails: it ignores the entries Validate rejects for naming a key
+// that is never redacted by name, and reads the others as written.
 type Policy struct {
 	// PrivateAttributes applies to every context: each entry is a
 	// top-level attribute name ("email"), or, when it starts with "/", an
@@ -31,6 +38,45 @@ type Policy struct {
 	// AllAttributesPrivate makes every attribute private except
 	// targetingKey and anonymous.
 	AllAttributesPrivate bool
+}
+
+// Validate checks the policy's entries: each must be a non-empty attribute
+// name or a JSON Pointer with valid escapes ("~0", "~1"), and none may
+// name targetingKey or anonymous (which redaction keeps by rule: mark such
+// contexts anonymous instead) or privateAttributes or _meta (which are not
+// attributes). The error names the entry and the fix.
+func (p Policy) Validate() error {
+	for i, name := range p.PrivateAttributes {
+		problem := ""
+		toks := parseName(name)
+		switch {
+		case name == "" || name == "/":
+			problem = "name an attribute or a JSON Pointer such as /address/street"
+		case toks[0] == keyTargetingKey || toks[0] == keyAnonymous:
+			problem = "which is never redacted by name: mark such contexts anonymous instead"
+		case exempt(toks[0]):
+			problem = "which is not an attribute: remove it"
+		case strings.HasPrefix(name, "/") && badEscape(name):
+			problem = `invalid JSON Pointer: "~" must be followed by 0 or 1 (write ~0 for "~" and ~1 for "/")`
+		default:
+			continue
+		}
+		if strings.HasPrefix(problem, "which") {
+			return fmt.Errorf("privacy: PrivateAttributes[%d] is %q, %s", i, name, problem)
+		}
+		return fmt.Errorf("privacy: PrivateAttributes[%d] is %q: %s", i, name, problem)
+	}
+	return nil
+}
+
+// badEscape reports a "~" not followed by 0 or 1.
+func badEscape(ptr string) bool {
+	for i := 0; i < len(ptr); i++ {
+		if ptr[i] == '~' && (i+1 == len(ptr) || (ptr[i+1] != '0' && ptr[i+1] != '1')) {
+			return true
+		}
+	}
+	return false
 }
 
 // Redact returns the telemetry form of an evaluation context given as a

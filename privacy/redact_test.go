@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -501,4 +502,34 @@ func same(a, b any) bool {
 		panic(fmt.Sprintf("same(%T, %T)", a, b))
 	}
 	return va.UnsafePointer() == vb.UnsafePointer()
+}
+
+func TestPolicyValidate(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		want  string // "" means valid
+	}{
+		{nil, ""},
+		{[]string{"email", "/address/street", "/a~1b", "/orders/0/card", "/x//y"}, ""},
+		{[]string{"email", ""}, `PrivateAttributes[1] is "": name an attribute`},
+		{[]string{"/"}, `PrivateAttributes[0] is "/": name an attribute`},
+		{[]string{"targetingKey"}, "never redacted by name: mark such contexts anonymous"},
+		{[]string{"/anonymous"}, "never redacted by name"},
+		{[]string{"/targetingKey/x"}, "never redacted by name"},
+		{[]string{"privateAttributes"}, "not an attribute"},
+		{[]string{"/_meta/redactedAttributes"}, "not an attribute"},
+		{[]string{"/a~2b"}, `invalid JSON Pointer: "~" must be followed by 0 or 1`},
+		{[]string{"/a~"}, "invalid JSON Pointer"},
+	} {
+		err := privacy.Policy{PrivateAttributes: tc.names}.Validate()
+		if tc.want == "" {
+			if err != nil {
+				t.Errorf("Validate(%q) = %v; want nil", tc.names, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "privacy: ") {
+			t.Errorf("Validate(%q) = %v; want an error containing %q", tc.names, err, tc.want)
+		}
+	}
 }

@@ -21,6 +21,8 @@ const maxGroupDepth = 16
 // LogValue is a group holding Policy.Redact(Attributes), keys sorted,
 // nested map[string]any values as nested groups. Attributes is read only
 // when the value is logged, and never modified.
+//
+//	logger.Info("evaluated", "context", privacy.Context{Policy: policy, Attributes: ctx})
 type Context struct {
 	Policy     Policy
 	Attributes map[string]any
@@ -32,13 +34,6 @@ func (c Context) LogValue() slog.Value {
 }
 
 var _ slog.LogValuer = Context{}
-
-// LogValue returns ctx as a slog.LogValuer that logs its redacted form:
-//
-//	logger.Info("evaluated", "context", policy.LogValue(ctx))
-func (p Policy) LogValue(ctx map[string]any) Context {
-	return Context{Policy: p, Attributes: ctx}
-}
 
 func groupOf(m map[string]any, depth int) slog.Value {
 	attrs := make([]slog.Attr, 0, len(m))

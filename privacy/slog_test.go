@@ -164,7 +164,7 @@ func TestNewHandlerTextHandler(t *testing.T) {
 	logAll2 := func() {
 		logger.With("email", "S-with").WithGroup("g").Info("hello", "email", "S-email",
 			"ctx", map[string]any{"email": "S-ctx-email", "plan": "pro"},
-			"lv", logPolicy.LogValue(map[string]any{"email": "S-lv", "address": map[string]any{"street": "S-street", "zip": "0150"}, "privateAttributes": "/address/street"}))
+			"lv", privacy.Context{Policy: logPolicy, Attributes: map[string]any{"email": "S-lv", "address": map[string]any{"street": "S-street", "zip": "0150"}, "privateAttributes": "/address/street"}})
 	}
 	logAll2()
 	out := buf.String()
@@ -258,7 +258,7 @@ func TestContextLogValue(t *testing.T) {
 	}
 	before := deepCopy(ctx)
 	var buf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&buf, nil)).Info("evaluated", "context", p.LogValue(ctx))
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("evaluated", "context", privacy.Context{Policy: p, Attributes: ctx})
 	got := decodeLine(t, &buf)
 	want := map[string]any{"level": "INFO", "msg": "evaluated", "context": map[string]any{
 		"targetingKey": "u1", "address": map[string]any{"city": "Oslo"},

@@ -13,6 +13,7 @@ import (
 	"github.com/open-feature/go-sdk/openfeature/isolated"
 	"github.com/open-feature/go-sdk/openfeature/memprovider"
 
+	"github.com/switchyardhq/switchyard/privacy"
 	"github.com/switchyardhq/switchyard/provider"
 	"github.com/switchyardhq/switchyard/provider/flagtest"
 )
@@ -116,7 +117,7 @@ func BenchmarkTrackedEvaluation(b *testing.B) {
 			)
 			discard := provider.ExporterFunc(func(context.Context, []byte, string) error { return nil })
 			p, err := provider.New(provider.Config{Source: td, Logger: slog.New(slog.DiscardHandler), Telemetry: provider.TelemetryConfig{
-				Exporter: discard, FlushInterval: time.Hour, QueueSize: 1 << 16, PrivateAttributes: []string{"email", "/address/street"},
+				Exporter: discard, FlushInterval: time.Hour, QueueSize: 1 << 16, Privacy: privacy.Policy{PrivateAttributes: []string{"email", "/address/street"}},
 			}})
 			if err != nil {
 				b.Fatal(err)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/switchyardhq/switchyard/client"
 	"github.com/switchyardhq/switchyard/client/clienttest"
+	"github.com/switchyardhq/switchyard/privacy"
 	"github.com/switchyardhq/switchyard/provider"
 )
 
@@ -52,7 +53,7 @@ func TestPrivateValuesNeverLeaveTheProcess(t *testing.T) {
 	})
 	require.NoError(t, err)
 	p, err := provider.New(provider.Config{Source: src, Logger: logger, Telemetry: provider.TelemetryConfig{
-		PrivateAttributes: []string{"phone"}, FlushInterval: 50 * time.Millisecond,
+		Privacy: privacy.Policy{PrivateAttributes: []string{"phone"}}, FlushInterval: 50 * time.Millisecond,
 	}})
 	require.NoError(t, err)
 	api := isolated.NewAPI()

@@ -72,13 +72,14 @@ type TelemetryConfig struct {
 	// QueueSize bounds the queued evaluation and track events (default
 	// 10 000); when full, new events are dropped and counted.
 	QueueSize int
-	// PrivateAttributes are attribute names or JSON Pointers that never
-	// leave the process, in addition to each context's privateAttributes.
-	PrivateAttributes []string
-	// AllAttributesPrivate sends no context attribute but the targeting key,
-	// and no attribute of a track event's details either (they may carry
-	// the same personal data); the event's name and value are still sent.
-	AllAttributesPrivate bool
+	// Privacy says which context attributes never leave the process, in
+	// addition to each context's own privateAttributes: names or JSON
+	// Pointers (privacy.Policy.PrivateAttributes), or all of them but the
+	// targeting key (AllAttributesPrivate, which also sends no attribute
+	// of a track event's details, as they may carry the same personal
+	// data; the event's name and value are still sent). New refuses a
+	// policy that fails privacy.Policy.Validate.
+	Privacy privacy.Policy
 	// RetryDelay is the wait before the single retry of a batch that failed
 	// with a temporary error (429 with Retry-After waits as long as asked,
 	// up to the flush interval). Zero means 1 s.
@@ -161,13 +162,8 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 	case cfg.RetryDelay < 0:
 		return nil, fmt.Errorf("provider: TelemetryConfig.RetryDelay is %v: use a positive duration, or 0 for %v", cfg.RetryDelay, DefaultRetryDelay)
 	}
-	for i, name := range cfg.PrivateAttributes {
-		switch name {
-		case "", "/":
-			return nil, fmt.Errorf("provider: TelemetryConfig.PrivateAttributes[%d] is %q: name an attribute or a JSON Pointer such as /address/street", i, name)
-		case "targetingKey", "anonymous", "/targetingKey", "/anonymous":
-			return nil, fmt.Errorf("provider: TelemetryConfig.PrivateAttributes[%d] is %q, which is never redacted by name (SPEC 5): mark the contexts anonymous instead", i, name)
-		}
+	if err := cfg.Privacy.Validate(); err != nil {
+		return nil, fmt.Errorf("provider: TelemetryConfig.Privacy: %w", err)
 	}
 	sink := cfg.Exporter
 	if sink == nil {
@@ -190,7 +186,7 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 	t := &telemetry{
 		cfg:      cfg,
 		sink:     sink,
-		redactor: privacy.NewRedactor(privacy.Policy{PrivateAttributes: cfg.PrivateAttributes, AllAttributesPrivate: cfg.AllAttributesPrivate}),
+		redactor: privacy.NewRedactor(cfg.Privacy),
 		logger:   logger,
 		now:      time.Now,
 		queue:    newEventQueue(cfg.QueueSize),

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/privacy"
 )
 
 // The event shapes of SPEC section 6 as encoding/json structs: what the
@@ -37,7 +38,7 @@ type trackEventJSON struct {
 
 func TestEventEncodingMatchesMarshal(t *testing.T) {
 	discard := ExporterFunc(func(context.Context, []byte, string) error { return nil })
-	tel, err := newTelemetry(TelemetryConfig{Exporter: discard, PrivateAttributes: []string{"email"}}, nil, slog.New(slog.DiscardHandler))
+	tel, err := newTelemetry(TelemetryConfig{Exporter: discard, Privacy: privacy.Policy{PrivateAttributes: []string{"email"}}}, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/switchyardhq/switchyard/client"
+	"github.com/switchyardhq/switchyard/privacy"
 	"github.com/switchyardhq/switchyard/provider"
 	"github.com/switchyardhq/switchyard/provider/flagtest"
 )
@@ -164,7 +165,7 @@ func TestSummaryCountsEqualEvaluationsUnderConcurrency(t *testing.T) {
 
 func TestEvaluationEventsAreRedacted(t *testing.T) {
 	sink := &captureSink{}
-	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour, PrivateAttributes: []string{"/address/street"}}, nil)
+	p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour, Privacy: privacy.Policy{PrivateAttributes: []string{"/address/street"}}}, nil)
 	ctx := openfeature.FlattenedContext{
 		"targetingKey": "user-1", "email": "ana@acme.com", "plan": "pro",
 		"address":           map[string]any{"city": "Berlin", "street": "Hauptstr. 1"},
@@ -206,7 +207,7 @@ func TestEvaluationEventsAreRedacted(t *testing.T) {
 func TestTrackEvents(t *testing.T) {
 	sink := &captureSink{}
 	td := telemetryFlags(t)
-	p := telemetryProvider(t, td, provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour, AllAttributesPrivate: true}, nil)
+	p := telemetryProvider(t, td, provider.TelemetryConfig{Exporter: sink, FlushInterval: time.Hour, Privacy: privacy.Policy{AllAttributesPrivate: true}}, nil)
 	ec := openfeature.NewEvaluationContext("user-9", map[string]any{"email": "ana@acme.com", "country": "DE"})
 	details := openfeature.NewTrackingEventDetails(42.5).Add("currency", "EUR").Add("email", "ana@acme.com")
 	p.Track(context.Background(), "checkout-completed", ec, details)
@@ -409,9 +410,9 @@ func TestTelemetryConfigErrorsNameTheField(t *testing.T) {
 		{provider.TelemetryConfig{Exporter: sink, FlushInterval: -time.Second}, "TelemetryConfig.FlushInterval is -1s"},
 		{provider.TelemetryConfig{Exporter: sink, QueueSize: -1}, "TelemetryConfig.QueueSize is -1"},
 		{provider.TelemetryConfig{Exporter: sink, RetryDelay: -time.Second}, "TelemetryConfig.RetryDelay is -1s"},
-		{provider.TelemetryConfig{Exporter: sink, PrivateAttributes: []string{"email", ""}}, `TelemetryConfig.PrivateAttributes[1] is ""`},
-		{provider.TelemetryConfig{Exporter: sink, PrivateAttributes: []string{"targetingKey"}}, "never redacted by name"},
-		{provider.TelemetryConfig{Exporter: sink, PrivateAttributes: []string{"/anonymous"}}, "never redacted by name"},
+		{provider.TelemetryConfig{Exporter: sink, Privacy: privacy.Policy{PrivateAttributes: []string{"email", ""}}}, `TelemetryConfig.Privacy: privacy: PrivateAttributes[1] is ""`},
+		{provider.TelemetryConfig{Exporter: sink, Privacy: privacy.Policy{PrivateAttributes: []string{"targetingKey"}}}, "never redacted by name"},
+		{provider.TelemetryConfig{Exporter: sink, Privacy: privacy.Policy{PrivateAttributes: []string{"/anonymous"}}}, "never redacted by name"},
 	} {
 		_, err := provider.New(provider.Config{Source: flagtest.New(), Telemetry: c.cfg})
 		assert.ErrorContains(t, err, c.want)

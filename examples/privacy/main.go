@@ -51,7 +51,7 @@ func run(w io.Writer) error {
 		return err
 	}
 	p, err := provider.New(provider.Config{Source: src, Logger: logger,
-		Telemetry: provider.TelemetryConfig{PrivateAttributes: []string{"phone"}, FlushInterval: time.Hour}})
+		Telemetry: provider.TelemetryConfig{Privacy: privacy.Policy{PrivateAttributes: []string{"phone"}}, FlushInterval: time.Hour}})
 	if err != nil {
 		return err
 	}
