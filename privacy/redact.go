@@ -78,6 +78,7 @@ func NewRedactor(p Policy) *Redactor {
 	if !r.all {
 		r.paths = parseNames(p.PrivateAttributes)
 		r.root = buildTree(r.paths)
+		r.root.prepare()
 	}
 	return r
 }
