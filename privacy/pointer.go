@@ -52,6 +52,56 @@ func exempt(first string) bool {
 type node struct {
 	names []string         // private names and pointers that end here
 	kids  map[string]*node // by unescaped token
+	few   []nodeKid        // kids again, when they are few (see prepare)
+}
+
+// nodeKid is one of a node's kids and its token.
+type nodeKid struct {
+	tok    string
+	prefix uint64 // keyPrefix(tok)
+	n      *node
+}
+
+// maxFewKids is the most kids that kid finds by comparing tokens rather
+// than by a map lookup, which hashes the token: comparing a handful of
+// short strings, most of a different length, is cheaper.
+const maxFewKids = 8
+
+// kid returns n's kid for tok, or nil.
+func (n *node) kid(tok string) *node {
+	if n.few != nil {
+		return n.kidWithPrefix(tok, keyPrefix(tok))
+	}
+	return n.kids[tok]
+}
+
+// kidWithPrefix is kid for a token whose keyPrefix the caller has: most
+// tokens that differ then differ in one integer comparison.
+func (n *node) kidWithPrefix(tok string, prefix uint64) *node {
+	if n.few != nil {
+		for i := range n.few {
+			if k := &n.few[i]; k.prefix == prefix && k.tok == tok {
+				return k.n
+			}
+		}
+		return nil
+	}
+	return n.kids[tok]
+}
+
+// prepare lists the kids of every node of the tree n that has few of
+// them, for kid. It is done once, by NewRedactor, for the policy's tree;
+// trees built per call for a context's own list are used without it.
+func (n *node) prepare() {
+	if len(n.kids) <= maxFewKids {
+		n.few = make([]nodeKid, 0, len(n.kids))
+		for tok, kid := range n.kids {
+			n.few = append(n.few, nodeKid{tok, keyPrefix(tok), kid})
+		}
+	}
+	for _, kid := range n.kids {
+		kid.prepare()
+	}
 }
 
 // privatePath is one private name or pointer and its parsed tokens.

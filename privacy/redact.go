@@ -124,6 +124,7 @@ func NewRedactor(p Policy) *Redactor {
 	if !r.all {
 		r.paths = parseNames(p.PrivateAttributes)
 		r.root = buildTree(r.paths)
+		r.root.prepare()
 	}
 	return r
 }

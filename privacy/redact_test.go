@@ -533,3 +533,37 @@ func TestPolicyValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendJSONKeyOrder checks AppendJSON's ordering of members, which
+// sorts on the first bytes of each key before the rest, against
+// json.Marshal: contexts from 0 to 40 members (past the sizes sorted by
+// insertion), at the top level and in a map below a private pointer, with
+// keys that share their first seven or eight bytes or are prefixes of
+// one another, empty, or not ASCII.
+func TestAppendJSONKeyOrder(t *testing.T) {
+	keys := []string{"", "a", "ab", "abcdefg", "abcdefgh", "abcdefg\x00", "abcdefgh\x00", "abcdefghi", "abcdefgi",
+		"_meta2", "_", "targetingKey", "targetingKeys", "é", "\xff", "Z", "plan3", "plan30", "plan31", "score10", "score11"}
+	for i := len(keys); i < 40; i++ {
+		keys = append(keys, fmt.Sprintf("attribute%02d", i))
+	}
+	p := privacy.Policy{PrivateAttributes: []string{"email", "/nested/street"}}
+	r := privacy.NewRedactor(p)
+	for n := range len(keys) + 1 {
+		for range 5 { // maps are walked in a new order each time
+			ctx := map[string]any{"email": "a@x.io"}
+			nested := map[string]any{"street": "s"}
+			for i := range n {
+				ctx[keys[i]] = i
+				nested[keys[i]] = float64(i) / 4
+			}
+			ctx["nested"] = nested
+			want, err := json.Marshal(p.Redact(ctx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, err := r.AppendJSON(nil, ctx); err != nil || string(got) != string(want) {
+				t.Fatalf("AppendJSON(%d keys) =\n  %s, %v\nwant json.Marshal(Redact) =\n  %s", n, got, err, want)
+			}
+		}
+	}
+}

@@ -152,17 +152,46 @@ var escapeASCII = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// Masks for plainWord, one byte repeated eight times.
+const (
+	lsb   = 0x0101010101010101
+	msb   = 0x8080808080808080
+	space = 0x20 * lsb
+)
+
+// hasZeroByte reports, in the high bit of each byte, whether x has a zero
+// byte: the result is non-zero exactly when one is.
+func hasZeroByte(x uint64) uint64 { return (x - lsb) &^ x & msb }
+
+// plainWord reports whether none of the eight bytes of x needs more than
+// copying into a JSON string: none is a control character, '"', '\\',
+// '<', '>', '&' or outside ASCII. ('<' and '>' differ in one bit, as do
+// '"' and '&', so each pair takes one test.)
+func plainWord(x uint64) bool {
+	special := x&msb | // not ASCII
+		(x-space)&^x&msb | // below 0x20
+		hasZeroByte((x|0x02*lsb)^('>'*lsb)) | // < or >
+		hasZeroByte((x|0x04*lsb)^('&'*lsb)) | // " or &
+		hasZeroByte(x^('\\'*lsb))
+	return special == 0
+}
+
 // AppendString appends s as a JSON string, escaping as encoding/json does.
+// Runs of eight bytes that need no escaping are checked a word at a time.
 func AppendString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if !escapeASCII[c] {
-				i++
-				continue
-			}
+	for i := 0; ; {
+		for len(s)-i >= 8 && plainWord(load64(s[i:i+8])) {
+			i += 8
+		}
+		for i < len(s) && s[i] < utf8.RuneSelf && !escapeASCII[s[i]] {
+			i++
+		}
+		if i >= len(s) {
+			break
+		}
+		if c := s[i]; c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {
 			case '"', '\\':
@@ -201,6 +230,14 @@ func AppendString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// load64 returns the eight bytes of w, little-endian (one load on most
+// machines).
+func load64(w string) uint64 {
+	_ = w[7]
+	return uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+		uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
 }
 
 // AppendTime appends t as encoding/json writes a time.Time: an RFC 3339

@@ -2,11 +2,14 @@ package jsonenc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // checkSameAsMarshal fails unless Append(v) is exactly json.Marshal(v),
@@ -91,4 +94,38 @@ func FuzzAppendJSON(f *testing.F) {
 			checkSameAsMarshal(t, v)
 		}
 	})
+}
+
+// TestPlainWord checks the word-at-a-time test of AppendString against
+// the byte table, for every byte value at every position of a word, alone
+// and beside another special byte.
+func TestPlainWord(t *testing.T) {
+	plain := func(c byte) bool { return c < utf8.RuneSelf && !escapeASCII[c] }
+	for pos := range 8 {
+		for c := range 256 {
+			for _, fill := range []byte{'a', '~', ' ', 0x7f, '"', 0xc3} {
+				w := bytes.Repeat([]byte{fill}, 8)
+				w[pos] = byte(c)
+				want := true
+				for _, b := range w {
+					want = want && plain(b)
+				}
+				x := binary.LittleEndian.Uint64(w)
+				if got := plainWord(x); got != want {
+					t.Fatalf("plainWord(%q) = %v, want %v", w, got, want)
+				}
+			}
+		}
+	}
+}
+
+func BenchmarkAppendString(b *testing.B) {
+	for _, s := range []string{"on", "targetingKey", "TARGETING_MATCH", "a plain sentence of some forty bytes..", "é ü 日本 with <tags> & \"quotes\""} {
+		b.Run(fmt.Sprintf("len=%d", len(s)), func(b *testing.B) {
+			buf := make([]byte, 0, 128)
+			for b.Loop() {
+				buf = AppendString(buf[:0], s)
+			}
+		})
+	}
 }
