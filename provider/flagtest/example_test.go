@@ -55,3 +55,45 @@ func Example() {
 	// during the outage ERROR true
 	// after recovery READY
 }
+
+// Parallel tests each build their own TestData, provider and isolated
+// OpenFeature API, so one test's flags never leak into another's. Here the
+// two "tests" run at once on goroutines, as t.Parallel() subtests would:
+//
+//	func TestCheckout(t *testing.T) {
+//		t.Parallel()
+//		td := flagtest.New()
+//		…
+//		api := isolated.NewAPI()
+//		require.NoError(t, api.SetProviderAndWait(ctx, p))
+//		t.Cleanup(func() { _ = api.Shutdown(ctx) })
+//	}
+func Example_parallelTests() {
+	test := func(checkoutOn bool) string {
+		ctx := context.Background()
+		td := flagtest.New()
+		td.MustUpdate(td.Flag("new-checkout").BooleanValue(checkoutOn))
+		p, err := provider.New(provider.Config{Source: td, Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			return err.Error()
+		}
+		api := isolated.NewAPI()
+		if err := api.SetProviderAndWait(ctx, p); err != nil {
+			return err.Error()
+		}
+		defer func() { _ = api.Shutdown(ctx) }()
+		on, _ := api.NewClient().BooleanValue(ctx, "new-checkout", !checkoutOn, openfeature.NewEvaluationContext("user-1", nil))
+		return fmt.Sprintf("set %t, saw %t", checkoutOn, on)
+	}
+	results := make([]chan string, 2)
+	for i, on := range []bool{true, false} {
+		results[i] = make(chan string, 1)
+		go func() { results[i] <- test(on) }()
+	}
+	for _, r := range results {
+		fmt.Println(<-r)
+	}
+	// Output:
+	// set true, saw true
+	// set false, saw false
+}
