@@ -9,19 +9,16 @@ package conformance_test
 // into a Switchyard ruleset in testdata/conformance-flags.json; the
 // translation is explained flag by flag in testdata/conformance-flags.md.
 //
-// Scenarios filtered out with godog tags, because they test the OpenFeature
-// SDK rather than a provider (all of them are in evaluation_v2.feature):
+// Every scenario a provider takes part in runs: @provider-status with a
+// provider really in each state (a flagtest source put into an outage, or
+// a source that never delivers; status_test.go), @immutability (the
+// provider must not change the caller's context, and changing returned
+// details must not change the next result), and the hooks scenarios (the
+// details our provider resolves are what the hooks see; hooks_test.go).
 //
-//   - @provider-status: needs a NOT_READY, FATAL, ERROR or STALE provider.
-//     For NOT_READY and FATAL the SDK short-circuits the evaluation without
-//     calling the provider (spec 1.7.6, 1.7.7), and the status a client
-//     reports is the SDK's bookkeeping of provider events; our provider's
-//     state changes are covered by TestOutagesAndRecovery and friends.
-//   - @hooks: hook execution and ordering from evaluation options is done
-//     by the SDK (spec 1.5.1, section 4); a provider has no part in it.
-//     (hooks.feature, tagged @hooks as a whole, is not run for that reason.)
-//   - @immutability: immutability of the evaluation context and of the
-//     evaluation details is a property of the SDK's types (spec 1.4.15).
+// Scenarios filtered out with godog tags, because a provider has no part
+// in them (all of them are in evaluation_v2.feature):
+//
 //   - @async: the Go SDK has no asynchronous evaluation API (spec 1.4.12
 //     applies to languages with one).
 //   - @reason-codes-cached: CACHED is optional for a provider (spec 1.4.7);
@@ -60,9 +57,6 @@ const conformanceFlags = "testdata/conformance-flags.json"
 // conformanceFilteredTags lists the tags whose scenarios are not run; the
 // reasons are at the top of this file.
 var conformanceFilteredTags = []string{
-	"@provider-status",
-	"@hooks",
-	"@immutability",
 	"@async",
 	"@reason-codes-cached",
 }
@@ -80,7 +74,7 @@ func TestOpenFeatureConformance(t *testing.T) {
 	}
 	filter := strings.Join(exclude, " && ")
 
-	for _, feature := range []string{"evaluation.feature", "evaluation_v2.feature", "metadata.feature"} {
+	for _, feature := range []string{"evaluation.feature", "evaluation_v2.feature", "metadata.feature", "hooks.feature"} {
 		t.Run(feature, func(t *testing.T) {
 			path := filepath.Join(conformanceSpecDir, feature)
 			total := conformanceCount(t, path, "")
@@ -158,6 +152,12 @@ type conformanceScenario struct {
 	key      string
 	fallback any
 	attrs    map[string]any
+	// attrsCopy is a deep copy of attrs, for the immutability scenario.
+	attrsCopy map[string]any
+	// options are passed to every evaluation (hooks scenarios); hooks
+	// records what the scenario's hooks saw.
+	options []openfeature.Option
+	hooks   *hookLog
 
 	last *conformanceResult
 }
@@ -253,13 +253,33 @@ func (s *conformanceScenario) register(sc *godog.ScenarioContext, tally *conform
 	sc.Step(`^the error-code should be "([^"]*)"$`, s.errorCodeShouldBe)
 	sc.Step(`^the resolved metadata should contain$`, s.metadataShouldContain)
 	sc.Step(`^the resolved metadata is empty$`, s.metadataShouldBeEmpty)
+
+	// @provider-status and @immutability (status_test.go).
+	sc.Step(`^an? (not ready|error|fatal|stale) provider$`, s.statusProvider)
+	sc.Step(`^the provider status should be "([^"]*)"$`, s.providerStatusShouldBe)
+	sc.Step(`^an evaluation context with modifiable data$`, s.modifiableContext)
+	sc.Step(`^the original evaluation context should remain unmodified$`, s.contextShouldBeUnmodified)
+	sc.Step(`^the evaluation details should be immutable$`, s.detailsShouldBeImmutable)
+
+	// hooks.feature and @hooks (hooks_test.go).
+	sc.Step(`^a client with added hook$`, s.clientWithHook)
+	sc.Step(`^the "([^"]*)" hook should have been executed$`, s.hookShouldHaveRun)
+	sc.Step(`^the "([^"]*)" hooks? should be called with evaluation details$`, s.hooksShouldSeeDetails)
+	sc.Step(`^evaluation options containing specific hooks$`, s.optionsWithHooks)
+	sc.Step(`^the flag was evaluated with details using the evaluation options$`, func(ctx context.Context) error {
+		return s.evaluate(ctx, s.kind, s.key, s.fallback, s.attrs, true)
+	})
+	sc.Step(`^the specified hooks should execute during evaluation$`, s.specifiedHooksShouldRun)
+	sc.Step(`^the hook order should be maintained$`, s.hookOrderShouldBeKept)
 }
 
 // stableProvider registers a fresh provider, reading the translated flags
-// from a file, in a fresh isolated API and waits until it is READY.
+// from a file, in a fresh isolated API and waits until it is READY. A
+// scenario that names it again (after the Background's) keeps the one it
+// has.
 func (s *conformanceScenario) stableProvider(ctx context.Context) error {
 	if s.api != nil {
-		return errors.New("a provider is already registered in this scenario")
+		return nil
 	}
 	src, err := provider.NewFileSource(provider.FileConfig{Path: conformanceFlags})
 	if err != nil {
@@ -311,41 +331,41 @@ func (s *conformanceScenario) evaluate(ctx context.Context, kind, key string, fa
 	case "boolean":
 		def, _ := fallback.(bool)
 		if details {
-			d, err := c.BooleanValueDetails(ctx, key, def, evalCtx)
+			d, err := c.BooleanValueDetails(ctx, key, def, evalCtx, s.options...)
 			r.value, r.details, r.err = d.Value, d.EvaluationDetails, err
 		} else {
-			r.value, r.err = c.BooleanValue(ctx, key, def, evalCtx)
+			r.value, r.err = c.BooleanValue(ctx, key, def, evalCtx, s.options...)
 		}
 	case "string":
 		def, _ := fallback.(string)
 		if details {
-			d, err := c.StringValueDetails(ctx, key, def, evalCtx)
+			d, err := c.StringValueDetails(ctx, key, def, evalCtx, s.options...)
 			r.value, r.details, r.err = d.Value, d.EvaluationDetails, err
 		} else {
-			r.value, r.err = c.StringValue(ctx, key, def, evalCtx)
+			r.value, r.err = c.StringValue(ctx, key, def, evalCtx, s.options...)
 		}
 	case "integer":
 		def, _ := fallback.(int64)
 		if details {
-			d, err := c.IntValueDetails(ctx, key, def, evalCtx)
+			d, err := c.IntValueDetails(ctx, key, def, evalCtx, s.options...)
 			r.value, r.details, r.err = d.Value, d.EvaluationDetails, err
 		} else {
-			r.value, r.err = c.IntValue(ctx, key, def, evalCtx)
+			r.value, r.err = c.IntValue(ctx, key, def, evalCtx, s.options...)
 		}
 	case "float":
 		def, _ := fallback.(float64)
 		if details {
-			d, err := c.FloatValueDetails(ctx, key, def, evalCtx)
+			d, err := c.FloatValueDetails(ctx, key, def, evalCtx, s.options...)
 			r.value, r.details, r.err = d.Value, d.EvaluationDetails, err
 		} else {
-			r.value, r.err = c.FloatValue(ctx, key, def, evalCtx)
+			r.value, r.err = c.FloatValue(ctx, key, def, evalCtx, s.options...)
 		}
 	case "object":
 		if details {
-			d, err := c.ObjectValueDetails(ctx, key, fallback, evalCtx)
+			d, err := c.ObjectValueDetails(ctx, key, fallback, evalCtx, s.options...)
 			r.value, r.details, r.err = d.Value, d.EvaluationDetails, err
 		} else {
-			r.value, r.err = c.ObjectValue(ctx, key, fallback, evalCtx)
+			r.value, r.err = c.ObjectValue(ctx, key, fallback, evalCtx, s.options...)
 		}
 	default:
 		return fmt.Errorf("unknown flag type %q", kind)
