@@ -51,36 +51,27 @@ func TestEveryOperatorBuilder(t *testing.T) {
 }
 
 func TestFlagBuilders(t *testing.T) {
-	ev, err := evaltest.Compile(
-		evaltest.NewFlag("gate").BooleanValue(true),
-		evaltest.NewFlag("closed").BooleanValue(false),
-		evaltest.NewFlag("s").StringVariants(map[string]string{"a": "A", "b": "B"}).
-			Prerequisite("gate", "on").Target("b", "vip").OffVariant("a").Default("a"),
-		evaltest.NewFlag("i").IntegerVariants(map[string]int64{"low": 1, "high": 9}).Default("high"),
-		evaltest.NewFlag("x").FloatVariants(map[string]float64{"half": 0.5}).Default("half"),
-		evaltest.NewFlag("o").ObjectVariants(map[string]any{"v": map[string]any{"k": "v"}}).Variant("w", []any{1.0}).Default("w"),
-		evaltest.NewFlag("off").Boolean().Enabled(false),
-		evaltest.NewFlag("none").Boolean().Target("on", "u1").NoDefault(),
-		evaltest.NewFlag("split").Boolean().DefaultRollout(evaltest.Weight("on", 1), evaltest.Weight("off", 0)),
-		evaltest.NewFlag("seg").Boolean().Rule("beta", evaltest.InSegment("beta")).Serve("on").Default("off"),
-	)
+	flags := func() []*evaltest.FlagBuilder {
+		return []*evaltest.FlagBuilder{
+			evaltest.NewFlag("gate").BooleanValue(true),
+			evaltest.NewFlag("closed").BooleanValue(false),
+			evaltest.NewFlag("s").StringVariants(map[string]string{"a": "A", "b": "B"}).
+				Prerequisite("gate", "on").Target("b", "vip").OffVariant("a").Default("a"),
+			evaltest.NewFlag("i").IntegerVariants(map[string]int64{"low": 1, "high": 9}).Default("high"),
+			evaltest.NewFlag("x").FloatVariants(map[string]float64{"half": 0.5}).Default("half"),
+			evaltest.NewFlag("o").ObjectVariants(map[string]any{"v": map[string]any{"k": "v"}}).Variant("w", []any{1.0}).Default("w"),
+			evaltest.NewFlag("off").Boolean().Enabled(false),
+			evaltest.NewFlag("none").Boolean().Target("on", "u1").NoDefault(),
+			evaltest.NewFlag("split").Boolean().DefaultRollout(evaltest.Weight("on", 1), evaltest.Weight("off", 0)).Metadata("team", "qa"),
+			evaltest.NewFlag("seg").Boolean().Rule("beta", evaltest.InSegment("beta")).TrackEvents().Serve("on").Default("off"),
+			nil, // skipped
+		}
+	}
+	_, err := evaltest.Compile(flags()...)
 	require.Error(t, err, "segment beta is not defined")
 	assert.ErrorContains(t, err, `unknown segment "beta"`)
 
-	rs := evaltest.Ruleset(
-		evaltest.NewFlag("gate").BooleanValue(true),
-		evaltest.NewFlag("closed").BooleanValue(false),
-		evaltest.NewFlag("s").StringVariants(map[string]string{"a": "A", "b": "B"}).
-			Prerequisite("gate", "on").Target("b", "vip").OffVariant("a").Default("a"),
-		evaltest.NewFlag("i").IntegerVariants(map[string]int64{"low": 1, "high": 9}).Default("high"),
-		evaltest.NewFlag("x").FloatVariants(map[string]float64{"half": 0.5}).Default("half"),
-		evaltest.NewFlag("o").ObjectVariants(map[string]any{"v": map[string]any{"k": "v"}}).Variant("w", []any{1.0}).Default("w"),
-		evaltest.NewFlag("off").Boolean().Enabled(false),
-		evaltest.NewFlag("none").Boolean().Target("on", "u1").NoDefault(),
-		evaltest.NewFlag("split").Boolean().DefaultRollout(evaltest.Weight("on", 1), evaltest.Weight("off", 0)).Metadata("team", "qa"),
-		evaltest.NewFlag("seg").Boolean().Rule("beta", evaltest.InSegment("beta")).TrackEvents().Serve("on").Default("off"),
-		nil,
-	)
+	rs := evaltest.Ruleset(flags()...)
 	rs.Segments = map[string]evaluator.Segment{"beta": {Included: []string{"tester"}}}
 	ev, err = evaluator.Compile(rs)
 	require.NoError(t, err)
