@@ -73,7 +73,7 @@ func TestFlagBuilders(t *testing.T) {
 
 	rs := evaltest.Ruleset(flags()...)
 	rs.Segments = map[string]evaluator.Segment{"beta": {Included: []string{"tester"}}}
-	ev, err = evaluator.Compile(rs)
+	ev, err := evaluator.Compile(rs)
 	require.NoError(t, err)
 
 	check := func(key string, ctx map[string]any, value any, reason evaluator.Reason) {
