@@ -18,7 +18,7 @@ import (
 // before it expires, and drops it when the service rejects it. It is safe
 // for concurrent use.
 //
-// Token fetches are shared, not locked (SPEC section 3.1): at most one is
+// Token fetches are shared, not locked: at most one is
 // in flight, on a goroutine of its own, and every caller that needs a
 // token waits for it on its own context. mu is never held across I/O or a
 // call of secretFunc. The fetch runs on a context of its own that is
@@ -61,8 +61,8 @@ type tokenFetch struct {
 
 // token returns a valid access token, fetching one when needed. fresh is
 // true when the token was fetched while this call waited, by a fetch it
-// started or joined: a 401 to it is not answered by fetching another
-// (SPEC section 3). When ctx ends first, token returns at once with an
+// started or joined: a 401 to it is not answered by fetching another.
+// When ctx ends first, token returns at once with an
 // error wrapping ctx.Err(); a fetch that fails is not cached, so each of
 // its waiters gets its error and the next call starts a new fetch.
 func (ts *tokenSource) token(ctx context.Context) (access string, fresh bool, err error) {
@@ -270,7 +270,7 @@ func (ts *tokenSource) secretsLocked() []string {
 
 // tokenError converts an oauth2 error into a StatusError, or wraps a
 // transport error. Every string taken from the response is cleaned of the
-// credentials secretsLocked lists (SPEC section 3.1, "credentials stay
+// credentials secretsLocked lists ("credentials stay
 // in"): the body excerpt and Retry-After are redacted, and the request ID
 // and OAuth2 error code, which the SDK keeps as they came, go through
 // serviceString and are dropped when they hold a credential or are not

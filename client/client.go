@@ -141,7 +141,7 @@ func (c *Client) endpoint(stream bool) string {
 
 // do sends the request built by build with credentials. A 401 to a cached
 // OAuth2 token drops the token, fetches a new one and retries once; a 401
-// to a token fetched for this call is returned at once (SPEC section 3),
+// to a token fetched for this call is returned at once,
 // as a StatusError matching ErrInvalidCredentials.
 func (c *Client) do(ctx context.Context, op string, build func(context.Context) (*http.Request, error)) (*http.Response, error) {
 	for attempt := 0; ; attempt++ {

@@ -21,7 +21,7 @@ import (
 // MaxRulesetBytesLimit is the largest Config.MaxRulesetBytes accepted.
 const MaxRulesetBytesLimit = 1 << 30
 
-// Defaults of SPEC section 3.
+// Protocol defaults.
 const (
 	DefaultMaxRulesetBytes   = 16 << 20
 	DefaultRequestTimeout    = 30 * time.Second

@@ -15,7 +15,7 @@ type decision struct {
 	code    ErrorCode
 }
 
-// decide runs the evaluation algorithm of SPEC section 2 for one flag.
+// decide runs the evaluation algorithm for one flag.
 // Prerequisite recursion terminates because Compile rejects cycles.
 func (f *flag) decide(ctx map[string]any) decision {
 	if !f.enabled {

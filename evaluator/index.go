@@ -187,7 +187,7 @@ const (
 )
 
 // hashString is a fast seeded hash for table lookups (not a MAC, and not
-// the bucketing hash of SPEC section 2.2, which is xxh64). It reads eight
+// the bucketing hash, xxh64). It reads eight
 // bytes at a time; the byte loads below compile to single loads.
 func hashString(s string, seed uint64) uint64 {
 	n := len(s)

@@ -6,7 +6,7 @@ package evaluator
 // on every evaluation, and its size shows in the benchmarks.
 type Reason uint8
 
-// Reasons of SPEC section 2.1. The zero Reason is not one an evaluation
+// Reasons. The zero Reason is not one an evaluation
 // returns; its String is empty.
 const (
 	ReasonStatic Reason = iota + 1
@@ -40,7 +40,7 @@ func (r Reason) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 // because of an error. Its String form is OpenFeature's error code.
 type ErrorCode uint8
 
-// Error codes of SPEC section 2.1. ErrorNone, the zero value, means no
+// Error codes. ErrorNone, the zero value, means no
 // error; its String is empty.
 const (
 	ErrorNone ErrorCode = iota
@@ -120,7 +120,7 @@ type Result struct {
 	// ErrorCode is ErrorNone unless Reason is ReasonError.
 	ErrorCode ErrorCode
 	// TrackEvents is true when the flag, or the rule that served, asks for
-	// a full evaluation event (SPEC section 6).
+	// a full evaluation event.
 	TrackEvents bool
 }
 

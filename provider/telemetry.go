@@ -21,7 +21,7 @@ import (
 	"github.com/switchyardhq/switchyard/privacy"
 )
 
-// Telemetry defaults (SPEC section 6).
+// Telemetry defaults.
 const (
 	DefaultFlushInterval  = 10 * time.Second
 	DefaultQueueSize      = 10000
@@ -118,7 +118,7 @@ const counterShards = 16
 
 // telemetry is the provider's event pipeline.
 //
-// Accounting (SPEC section 6): every evaluation or track event is either
+// Accounting: every evaluation or track event is either
 // delivered in a batch the sink accepted, or counted in dropped until a
 // summary carrying the count is accepted, or logged as a count by
 // shutdown. The counters of a summary the sink did not accept are kept in
@@ -221,7 +221,7 @@ func (t *telemetry) count(flag string, r *evaluator.Result, version string) {
 	s.mu.Unlock()
 }
 
-// evaluation queues a full evaluation event (SPEC section 6): the result
+// evaluation queues a full evaluation event: the result
 // of a flag or rule with trackEvents, value being what the caller got, and
 // the redacted context. It encodes the event without reflection.
 func (t *telemetry) evaluation(flag string, r *evaluator.Result, version string, value any, ctx map[string]any) {
@@ -570,7 +570,7 @@ func batches(events [][]byte, limit int) []batch {
 	return out
 }
 
-// send delivers one batch under the retry policy of SPEC section 6 and
+// send delivers one batch under the telemetry retry policy and
 // returns nil once the sink has accepted it. Nothing is sent when ctx is
 // done or sending is disabled.
 func (t *telemetry) send(ctx context.Context, data []byte) error {

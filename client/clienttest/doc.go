@@ -1,5 +1,5 @@
 // Package clienttest is an in-process test double of the Switchyard flag
-// service (SPEC section 3), for integration tests of the client and the
+// service, for integration tests of the client and the
 // provider, ours and our users'.
 //
 // New starts an [httptest.Server] on the loopback interface (or, with
@@ -42,7 +42,7 @@
 // the OAuth2 "error_description". No error body names a tenant, an
 // environment of another tenant, or a credential.
 //
-// # Decisions where SPEC section 3 is silent
+// # Decisions where the protocol leaves a choice
 //
 // Order of checks. A request to a service endpoint is checked in this
 // order, and the first failure answers: the method (405); a Status or

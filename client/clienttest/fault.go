@@ -10,7 +10,7 @@ import (
 // Endpoint names a protocol endpoint, for faults and the request log.
 type Endpoint string
 
-// The endpoints of SPEC section 3.
+// The endpoints of the flag service protocol.
 const (
 	EndpointToken   Endpoint = "token"   // POST /api/v1/oauth/token
 	EndpointRuleset Endpoint = "ruleset" // GET /api/v1/environments/{env}/ruleset

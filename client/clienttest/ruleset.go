@@ -152,7 +152,7 @@ func etagMatches(header, etag string) bool {
 	return false
 }
 
-// BooleanRuleset returns a valid ruleset document (SPEC section 2,
+// BooleanRuleset returns a valid ruleset document (schemaVersion 1,
 // indented, so it spans several lines) for tenant and env with the given
 // version and one boolean flag per entry of flags, each with variants "on"
 // and "off" and serving the variant its value names. It is a convenience

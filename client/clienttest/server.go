@@ -48,7 +48,7 @@ type Options struct {
 	// ruleset streams; zero means 15 s.
 	HeartbeatInterval time.Duration
 	// MaxEventBody bounds an event upload; a larger one is answered 413.
-	// Zero means 1 MiB, the limit of SPEC section 3.
+	// Zero means 1 MiB, the protocol's limit.
 	MaxEventBody int64
 	// Now is the clock for token expiry and Request.Time; nil means
 	// time.Now. It must be safe for concurrent use.
@@ -60,7 +60,7 @@ type Options struct {
 	// backoff and stale windows can be tested in virtual time.
 	InMemory bool
 	// StreamIDs chooses the stream's event IDs; the zero value,
-	// StreamIDVersion, sends the document's "version" as SPEC section 3
+	// StreamIDVersion, sends the document's "version" as the protocol
 	// says, so event IDs and ETags differ.
 	StreamIDs StreamIDMode
 }

@@ -293,7 +293,7 @@ func (r *report) markdown() string {
 	// OpenFeature.
 	p("## Through the OpenFeature client\n\n")
 	p("`client.BooleanValueDetails` through go-sdk %s (isolated API, context built once), same flags and context. ", r.goSDK)
-	p("SPEC §7: Switchyard's provider within 15 %% of go-sdk's in-memory provider on the same flag.\n\n")
+	p("Target: Switchyard's provider within 15 %% of go-sdk's in-memory provider on the same flag.\n\n")
 	p("| case | provider | ns/op | ± | B/op | allocs/op | vs in-memory | OpenFeature overhead over the evaluator |\n|---|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, bc := range r.suite.Benchmarks {
 		mem, memOK := sy.stats[ofName("inmemory", bc.Name)]
