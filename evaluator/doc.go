@@ -12,8 +12,10 @@
 // regular expression, set, number, timestamp, version and JSON Pointer is
 // prepared once, at load. Evaluating a boolean, string, integer or float
 // flag does not allocate (the one exception: the first time a rule with an
-// id serves, its metadata map is built and kept). An Evaluator is safe for concurrent use; to change
-// rulesets, compile a new one and swap a pointer (atomic.Pointer).
+// id serves, its metadata map is built and kept). An Evaluator is safe for
+// concurrent use; to change rulesets, compile a new one and swap a pointer
+// (atomic.Pointer). Package evaltest builds the wire model in Go, for tests
+// and for programs that prefer code to a document.
 //
 // Evaluation takes the context as map[string]any, the shape of an
 // OpenFeature flattened context, with the targeting key under
@@ -27,7 +29,8 @@
 // matches, even with negate. A value of the wrong type for the operator
 // does not match (and so does match when negated). Numbers of every Go
 // numeric type and json.Number compare numerically; the string "29" is not
-// the number 29. Attributes are top-level keys or RFC 6901 JSON Pointers
+// the number 29 (number.go states the one integer rule used wherever a
+// whole number is needed). Attributes are top-level keys or RFC 6901 JSON Pointers
 // into nested map[string]any (or map[string]string) values ([]any
 // elements by index).
 //
