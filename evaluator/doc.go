@@ -29,8 +29,10 @@
 // matches, even with negate. A value of the wrong type for the operator
 // does not match (and so does match when negated). Numbers of every Go
 // numeric type and json.Number compare numerically; the string "29" is not
-// the number 29 (number.go states the one integer rule used wherever a
-// whole number is needed). Attributes are top-level keys or RFC 6901 JSON Pointers
+// the number 29. Wherever a whole number is needed (weights, integer
+// variants, metadata, bucketBy values), a number counts as one when it is
+// exactly an integer within int64, however written (42, 42.0, 4.2e1); a Go
+// float counts only up to 2^53, where it is exact. Attributes are top-level keys or RFC 6901 JSON Pointers
 // into nested map[string]any (or map[string]string) values ([]any
 // elements by index).
 //
