@@ -204,34 +204,10 @@ func addMember(members []redactedMember) ([]redactedMember, *redactedMember) {
 
 // removedIn appends to removed the names that redacting v, found at n's
 // position, removes (what n.redact lists, without building the result),
-// and returns the result.
+// and returns the result: n's own names if it has any, and those of its
+// descendants present in v.
 func (n *node) removedIn(v any, removed []string) []string {
-	if len(n.names) > 0 {
-		return n.collectPresent(v, append(removed, n.names...))
-	}
-	switch shapeOf(v) {
-	case scalarShape:
-		return removed
-	case opaqueShape:
-		for _, kid := range n.kids {
-			removed = kid.collectAll(removed)
-		}
-		return removed
-	}
-	if n.few != nil {
-		for _, k := range n.few {
-			if mv, ok := member(v, k.tok); ok {
-				removed = k.n.removedIn(mv, removed)
-			}
-		}
-		return removed
-	}
-	for tok, kid := range n.kids {
-		if mv, ok := member(v, tok); ok {
-			removed = kid.removedIn(mv, removed)
-		}
-	}
-	return removed
+	return n.collectPresent(v, append(removed, n.names...))
 }
 
 // removesWhole reports whether redacting v at n's position removes it

@@ -213,10 +213,17 @@ func (n *node) collectPresent(v any, removed []string) []string {
 		}
 		return removed
 	}
+	if n.few != nil {
+		for _, k := range n.few {
+			if mv, ok := member(v, k.tok); ok {
+				removed = k.n.collectPresent(mv, append(removed, k.n.names...))
+			}
+		}
+		return removed
+	}
 	for tok, kid := range n.kids {
 		if mv, ok := member(v, tok); ok {
-			removed = append(removed, kid.names...)
-			removed = kid.collectPresent(mv, removed)
+			removed = kid.collectPresent(mv, append(removed, kid.names...))
 		}
 	}
 	return removed

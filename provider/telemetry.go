@@ -251,13 +251,7 @@ func (t *telemetry) evaluation(flag string, r *evaluator.Result, version string,
 		b = append(b, `,"rulesetVersion":`...)
 		b = jsonenc.AppendString(b, version)
 	}
-	if err == nil {
-		b = append(b, `,"context":`...)
-		b, err = t.redactor.AppendJSON(b, ctx)
-	}
-	b = append(b, '}')
-	t.enqueue(b, err)
-	putBuffer(buf, b)
+	t.finishEvent(buf, b, err, ctx)
 }
 
 // track queues a track event: name, value, the details' attributes and
@@ -287,6 +281,13 @@ func (t *telemetry) track(name string, value float64, attrs map[string]any, ctx 
 			b, err = jsonenc.AppendObject(b, redacted)
 		}
 	}
+	t.finishEvent(buf, b, err, ctx)
+}
+
+// finishEvent ends an event begun by startEvent: unless encoding has
+// already failed with err, it appends the redacted context, then queues
+// the event (or counts it as dropped, on err) and returns buf to the pool.
+func (t *telemetry) finishEvent(buf *[]byte, b []byte, err error, ctx map[string]any) {
 	if err == nil {
 		b = append(b, `,"context":`...)
 		b, err = t.redactor.AppendJSON(b, ctx)

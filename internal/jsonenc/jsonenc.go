@@ -44,34 +44,11 @@ func Append(b []byte, v any) ([]byte, error) {
 	case map[string]any:
 		return AppendObject(b, v)
 	case map[string]string:
-		return appendMap(b, v, func(b []byte, s string) ([]byte, error) { return AppendString(b, s), nil })
+		return appendMap(b, v, appendStringValue)
 	case []any:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = Append(b, e); err != nil {
-				return b, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendArray(b, v, Append)
 	case []string:
-		if v == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range v {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = AppendString(b, e)
-		}
-		return append(b, ']'), nil
+		return appendArray(b, v, appendStringValue)
 	}
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -82,6 +59,29 @@ func Append(b []byte, v any) ([]byte, error) {
 
 // AppendObject appends a map[string]any with its keys sorted.
 func AppendObject(b []byte, m map[string]any) ([]byte, error) { return appendMap(b, m, Append) }
+
+// appendStringValue is AppendString in the shape appendArray and appendMap
+// take.
+func appendStringValue(b []byte, s string) ([]byte, error) { return AppendString(b, s), nil }
+
+// appendArray appends the JSON array of a, each element written by value;
+// a nil slice is null, as encoding/json writes it.
+func appendArray[E any](b []byte, a []E, value func([]byte, E) ([]byte, error)) ([]byte, error) {
+	if a == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, e := range a {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = value(b, e); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
 
 // appendMap appends m as a JSON object, keys sorted, each value written by
 // value; a nil map is null.
