@@ -1,6 +1,7 @@
 package client
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -185,15 +186,9 @@ func (c *Config) check() error {
 	case c.StreamIdleTimeout < 0:
 		return fmt.Errorf("client: Config.StreamIdleTimeout is %v: use a positive duration, or 0 for %v", c.StreamIdleTimeout, DefaultStreamIdleTimeout)
 	}
-	if c.MaxRulesetBytes == 0 {
-		c.MaxRulesetBytes = DefaultMaxRulesetBytes
-	}
-	if c.RequestTimeout == 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
-	if c.StreamIdleTimeout == 0 {
-		c.StreamIdleTimeout = DefaultStreamIdleTimeout
-	}
+	c.MaxRulesetBytes = cmp.Or(c.MaxRulesetBytes, DefaultMaxRulesetBytes)
+	c.RequestTimeout = cmp.Or(c.RequestTimeout, DefaultRequestTimeout)
+	c.StreamIdleTimeout = cmp.Or(c.StreamIdleTimeout, DefaultStreamIdleTimeout)
 	return nil
 }
 

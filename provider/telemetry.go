@@ -174,15 +174,9 @@ func newTelemetry(cfg TelemetryConfig, src Source, logger *slog.Logger) (*teleme
 	if sink == nil {
 		return nil, nil
 	}
-	if cfg.FlushInterval == 0 {
-		cfg.FlushInterval = DefaultFlushInterval
-	}
-	if cfg.QueueSize == 0 {
-		cfg.QueueSize = DefaultQueueSize
-	}
-	if cfg.RetryDelay == 0 {
-		cfg.RetryDelay = DefaultRetryDelay
-	}
+	cfg.FlushInterval = cmp.Or(cfg.FlushInterval, DefaultFlushInterval)
+	cfg.QueueSize = cmp.Or(cfg.QueueSize, DefaultQueueSize)
+	cfg.RetryDelay = cmp.Or(cfg.RetryDelay, DefaultRetryDelay)
 	t := &telemetry{
 		cfg:      cfg,
 		sink:     sink,

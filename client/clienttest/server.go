@@ -2,6 +2,7 @@ package clienttest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -117,15 +118,9 @@ func New(opts Options) *Server {
 	case opts.MaxEventBody < 0:
 		panic("clienttest: Options.MaxEventBody is negative (zero means 1 MiB)")
 	}
-	if opts.TokenTTL == 0 {
-		opts.TokenTTL = DefaultTokenTTL
-	}
-	if opts.HeartbeatInterval == 0 {
-		opts.HeartbeatInterval = DefaultHeartbeatInterval
-	}
-	if opts.MaxEventBody == 0 {
-		opts.MaxEventBody = DefaultMaxEventBody
-	}
+	opts.TokenTTL = cmp.Or(opts.TokenTTL, DefaultTokenTTL)
+	opts.HeartbeatInterval = cmp.Or(opts.HeartbeatInterval, DefaultHeartbeatInterval)
+	opts.MaxEventBody = cmp.Or(opts.MaxEventBody, DefaultMaxEventBody)
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
