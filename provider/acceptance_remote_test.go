@@ -589,7 +589,7 @@ func TestAcceptanceGetWithoutETagPolling(t *testing.T) {
 		if inm := gets[1].Header.Get("If-None-Match"); inm != "" {
 			t.Errorf("poll after a 200 without ETag carries If-None-Match %q", inm)
 		}
-		e, _, _ := srv.Ruleset(accTenant, accEnv)
+		e, _, _ := srv.Document(accTenant, accEnv)
 		_ = e
 		if inm := gets[2].Header.Get("If-None-Match"); inm != clienttest.ETag(accDoc("1", true)) {
 			t.Errorf("second poll: If-None-Match %q, want the ETag of the first poll", inm)

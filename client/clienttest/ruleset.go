@@ -64,9 +64,10 @@ func (s *Server) SetRuleset(tenant, env string, doc []byte) (etag string) {
 	return rs.etag
 }
 
-// Ruleset returns the document and quoted ETag served for (tenant, env);
-// ok is false when there is none. The caller owns doc.
-func (s *Server) Ruleset(tenant, env string) (doc []byte, etag string, ok bool) {
+// Document returns the ruleset document (the bytes SetRuleset stored) and
+// the quoted ETag served for (tenant, env), the pair a client receives as a
+// client.Document; ok is false when there is none. The caller owns doc.
+func (s *Server) Document(tenant, env string) (doc []byte, etag string, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rs := s.rulesets[rulesetKey{tenant, env}]

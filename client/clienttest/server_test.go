@@ -655,7 +655,7 @@ func TestRulesetETag(t *testing.T) {
 	assert.Equal(t, etag2, r.Header.Get("ETag"))
 	assert.Equal(t, etag1, srv.SetRuleset("acme", "other", v1), "same bytes, same ETag")
 
-	got, etag, ok := srv.Ruleset("acme", "prod")
+	got, etag, ok := srv.Document("acme", "prod")
 	assert.True(t, ok)
 	assert.Equal(t, v2, got)
 	assert.Equal(t, etag2, etag)
