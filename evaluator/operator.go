@@ -52,9 +52,14 @@ var operators = []*operator{
 	{name: OpGreaterThanOrEqual, value: numberValue, num: numberTest(isGreaterOrEqual)},
 	timeOperator(OpBefore, time.Time.Before),
 	timeOperator(OpAfter, time.Time.After),
-	{name: OpSemverEqual, value: semverValue, str: semverTest(isEqual)},
-	{name: OpSemverLessThan, value: semverValue, str: semverTest(isLess)},
-	{name: OpSemverGreaterThan, value: semverValue, str: semverTest(isGreater)},
+	{name: OpSemverEqual, value: semverValue, str: semverTest(byPrecedence(isEqual))},
+	{name: OpSemverNotEqual, value: semverValue, str: semverTest(byPrecedence(isNotEqual))},
+	{name: OpSemverLessThan, value: semverValue, str: semverTest(byPrecedence(isLess))},
+	{name: OpSemverLessThanOrEqual, value: semverValue, str: semverTest(byPrecedence(isLessOrEqual))},
+	{name: OpSemverGreaterThan, value: semverValue, str: semverTest(byPrecedence(isGreater))},
+	{name: OpSemverGreaterThanOrEqual, value: semverValue, str: semverTest(byPrecedence(isGreaterOrEqual))},
+	{name: OpSemverSameMajor, value: semverValue, str: semverTest(sameMajor)},
+	{name: OpSemverSameMajorMinor, value: semverValue, str: semverTest(sameMajorMinor)},
 	{name: OpExists},
 	{name: OpInSegment, segments: true},
 }
@@ -169,6 +174,7 @@ func (c *condition) matchValue(v any) bool {
 
 // Comparison outcomes, from number.cmp and semver.compare.
 func isEqual(x int) bool          { return x == 0 }
+func isNotEqual(x int) bool       { return x != 0 }
 func isLess(x int) bool           { return x < 0 }
 func isLessOrEqual(x int) bool    { return x <= 0 }
 func isGreater(x int) bool        { return x > 0 }
@@ -408,8 +414,8 @@ func unixTime(n number) (time.Time, bool) {
 	return time.Unix(int64(sec), int64(frac*1e9)), true
 }
 
-// semverEqual, semverLessThan, semverGreaterThan: SemVer 2.0.0 precedence,
-// build metadata ignored.
+// semver*: SemVer 2.0.0 precedence, build metadata ignored; or the same
+// major (and minor) version, pre-releases included.
 
 func semverValue(c *condition, name Operator, v any) string {
 	s, _ := v.(string)
@@ -421,14 +427,25 @@ func semverValue(c *condition, name Operator, v any) string {
 	return ""
 }
 
-func semverTest(test func(int) bool) func(*condition, string) bool {
+// byPrecedence turns a comparison outcome test into a test of two versions.
+func byPrecedence(outcome func(int) bool) func(got, want semver) bool {
+	return func(got, want semver) bool { return outcome(got.compare(want)) }
+}
+
+func sameMajor(got, want semver) bool { return got.major == want.major }
+
+func sameMajorMinor(got, want semver) bool {
+	return got.major == want.major && got.minor == want.minor
+}
+
+func semverTest(test func(got, want semver) bool) func(*condition, string) bool {
 	return func(c *condition, s string) bool {
 		ver, ok := parseSemver(s)
 		if !ok {
 			return false
 		}
 		for _, want := range c.versions {
-			if test(ver.compare(want)) {
+			if test(ver, want) {
 				return true
 			}
 		}

@@ -111,13 +111,17 @@ type operatorTable struct {
 	cases []operatorCase
 }
 
-// operatorsInSpec is the operator table of SPEC section 2.
+// operatorsInSpec is the operator table of the ruleset schema, with the
+// semver operators flagd's sem_ver needs.
 var operatorsInSpec = []evaluator.Operator{
 	evaluator.OpIn, evaluator.OpContains, evaluator.OpStartsWith, evaluator.OpEndsWith,
 	evaluator.OpMatches, evaluator.OpLessThan, evaluator.OpLessThanOrEqual,
 	evaluator.OpGreaterThan, evaluator.OpGreaterThanOrEqual, evaluator.OpBefore,
 	evaluator.OpAfter, evaluator.OpSemverEqual, evaluator.OpSemverLessThan,
 	evaluator.OpSemverGreaterThan, evaluator.OpExists, evaluator.OpInSegment,
+	evaluator.OpSemverNotEqual, evaluator.OpSemverLessThanOrEqual,
+	evaluator.OpSemverGreaterThanOrEqual, evaluator.OpSemverSameMajor,
+	evaluator.OpSemverSameMajorMinor,
 }
 
 var (
@@ -423,6 +427,37 @@ var operatorTables = []operatorTable{
 		{kind: isNoMatch, value: "2.0.1"},
 		{kind: isMismatch, value: 2},
 	}},
+	{`{"attribute": "appVersion", "operator": "semverNotEqual", "values": ["2.0.0"]}`, []operatorCase{
+		{kind: isMatch, value: "2.0.1"},
+		{kind: isMatch, value: "2.0.0-rc.1"},
+		{kind: isNoMatch, value: "v2.0.0+build", name: "build metadata ignored"},
+		{kind: isMismatch, value: "2.0"},
+		{kind: isMismatch, value: 2},
+	}},
+	{`{"attribute": "appVersion", "operator": "semverLessThanOrEqual", "values": ["1.0.0"]}`, []operatorCase{
+		{kind: isMatch, value: "1.0.0"},
+		{kind: isMatch, value: "1.0.0-rc.1"},
+		{kind: isNoMatch, value: "1.0.1"},
+		{kind: isMismatch, value: "latest"},
+	}},
+	{`{"attribute": "appVersion", "operator": "semverGreaterThanOrEqual", "values": ["1.0.0"]}`, []operatorCase{
+		{kind: isMatch, value: "1.0.0+build"},
+		{kind: isMatch, value: "1.10.0"},
+		{kind: isNoMatch, value: "1.0.0-rc.1"},
+		{kind: isMismatch, value: 1.0},
+	}},
+	{`{"attribute": "appVersion", "operator": "semverSameMajor", "values": ["3.0.0"]}`, []operatorCase{
+		{kind: isMatch, value: "3.1.0"},
+		{kind: isMatch, value: "3.0.0-alpha"},
+		{kind: isNoMatch, value: "4.0.0"},
+		{kind: isNoMatch, value: "2.9.9"},
+		{kind: isMismatch, value: "3"},
+	}},
+	{`{"attribute": "appVersion", "operator": "semverSameMajorMinor", "values": ["3.0.0"]}`, []operatorCase{
+		{kind: isMatch, value: "3.0.1"},
+		{kind: isNoMatch, value: "3.1.0"},
+		{kind: isMismatch, value: true},
+	}},
 	{`{"attribute": "appVersion", "operator": "semverLessThan", "values": ["1.0.0"]}`, []operatorCase{
 		{kind: isMatch, value: "1.0.0-rc.1", name: "pre-release below its release"},
 		{kind: isMatch, value: "1.0.0-alpha"},
@@ -559,24 +594,57 @@ func TestOperatorTablesCoverSpec(t *testing.T) {
 }
 
 // TestSemverPrecedence checks the pre-release ordering example of SemVer
-// 2.0.0 section 11 through semverLessThan, semverGreaterThan and
-// semverEqual, for every pair.
+// 2.0.0 section 11 through every precedence operator, for every pair.
 func TestSemverPrecedence(t *testing.T) {
 	order := []string{
 		"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta",
 		"1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "v1.0.1-0", "1.0.1",
 		"1.2.0", "1.10.0", "2.0.0+build.7",
 	}
-	for j, ref := range order {
-		less := loadConditions(t, fmt.Sprintf(`{"attribute": "v", "operator": "semverLessThan", "values": [%q]}`, ref))
-		greater := loadConditions(t, fmt.Sprintf(`{"attribute": "v", "operator": "semverGreaterThan", "values": [%q]}`, ref))
-		equal := loadConditions(t, fmt.Sprintf(`{"attribute": "v", "operator": "semverEqual", "values": [%q]}`, ref))
-		for i, v := range order {
-			ctx := map[string]any{"v": v}
-			assert.Equalf(t, i < j, condMatches(t, less, ctx), "Evaluate(%q) with %q semverLessThan %q = %v, want %v", condFlag, v, ref, !(i < j), i < j)
-			assert.Equalf(t, i > j, condMatches(t, greater, ctx), "Evaluate(%q) with %q semverGreaterThan %q = %v, want %v", condFlag, v, ref, !(i > j), i > j)
-			assert.Equalf(t, i == j, condMatches(t, equal, ctx), "Evaluate(%q) with %q semverEqual %q = %v, want %v", condFlag, v, ref, !(i == j), i == j)
+	ops := []struct {
+		op   evaluator.Operator
+		want func(i, j int) bool // i: the attribute's place in order, j: the value's
+	}{
+		{evaluator.OpSemverLessThan, func(i, j int) bool { return i < j }},
+		{evaluator.OpSemverLessThanOrEqual, func(i, j int) bool { return i <= j }},
+		{evaluator.OpSemverGreaterThan, func(i, j int) bool { return i > j }},
+		{evaluator.OpSemverGreaterThanOrEqual, func(i, j int) bool { return i >= j }},
+		{evaluator.OpSemverEqual, func(i, j int) bool { return i == j }},
+		{evaluator.OpSemverNotEqual, func(i, j int) bool { return i != j }},
+	}
+	for _, o := range ops {
+		for j, ref := range order {
+			ev := loadConditions(t, fmt.Sprintf(`{"attribute": "v", "operator": %q, "values": [%q]}`, o.op, ref))
+			for i, v := range order {
+				want := o.want(i, j)
+				assert.Equalf(t, want, condMatches(t, ev, map[string]any{"v": v}), "%q %s %q: want %v", v, o.op, ref, want)
+			}
 		}
+	}
+}
+
+// TestSemverSameMajor checks flagd's ^ and ~ (same major; same major and
+// minor), with the flagd testbed's semver.feature examples
+// (major-minor-version-flag: ~3.0.0 → "minor", else ^3.0.0 → "major") and
+// pre-releases and non-versions around them.
+func TestSemverSameMajor(t *testing.T) {
+	major := loadConditions(t, `{"attribute": "v", "operator": "semverSameMajor", "values": ["3.0.0"]}`)
+	minor := loadConditions(t, `{"attribute": "v", "operator": "semverSameMajorMinor", "values": ["3.0.0"]}`)
+	for _, tc := range []struct {
+		v            any
+		major, minor bool
+	}{
+		{"3.0.1", true, true},
+		{"3.1.0", true, false},
+		{"4.0.0", false, false},
+		{"2.9.9", false, false},
+		{"3.0.0-rc.1", true, true},
+		{"v3.2.0+build", true, false},
+		{"3.0", false, false}, // not a semantic version
+		{3, false, false},     // nor is a number
+	} {
+		assert.Equalf(t, tc.major, condMatches(t, major, map[string]any{"v": tc.v}), "%v semverSameMajor 3.0.0", tc.v)
+		assert.Equalf(t, tc.minor, condMatches(t, minor, map[string]any{"v": tc.v}), "%v semverSameMajorMinor 3.0.0", tc.v)
 	}
 }
 

@@ -988,7 +988,7 @@ func TestParseRejectsBadConditions(t *testing.T) {
 			name:  "unknown operator lists the operators",
 			doc:   withCondition(`{"attribute": "a", "operator": "equals", "values": ["x"]}`),
 			path:  condPath + ".operator",
-			words: []string{`unknown operator "equals"`, "use one of in, contains, startsWith, endsWith, matches, lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual, before, after, semverEqual, semverLessThan, semverGreaterThan, exists, inSegment"},
+			words: []string{`unknown operator "equals"`, "use one of in, contains, startsWith, endsWith, matches, lessThan, lessThanOrEqual, greaterThan, greaterThanOrEqual, before, after, semverEqual, semverNotEqual, semverLessThan, semverLessThanOrEqual, semverGreaterThan, semverGreaterThanOrEqual, semverSameMajor, semverSameMajorMinor, exists, inSegment"},
 		},
 		{
 			name:  "empty operator",

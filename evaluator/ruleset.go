@@ -186,8 +186,16 @@ const (
 	OpSemverEqual        Operator = "semverEqual"
 	OpSemverLessThan     Operator = "semverLessThan"
 	OpSemverGreaterThan  Operator = "semverGreaterThan"
-	OpExists             Operator = "exists"
-	OpInSegment          Operator = "inSegment"
+	// The semver operators flagd's sem_ver has: !=, <=, >=, and ^ and ~
+	// as flagd defines them (the same major version; the same major and
+	// minor version), not as npm ranges.
+	OpSemverNotEqual           Operator = "semverNotEqual"
+	OpSemverLessThanOrEqual    Operator = "semverLessThanOrEqual"
+	OpSemverGreaterThanOrEqual Operator = "semverGreaterThanOrEqual"
+	OpSemverSameMajor          Operator = "semverSameMajor"
+	OpSemverSameMajorMinor     Operator = "semverSameMajorMinor"
+	OpExists                   Operator = "exists"
+	OpInSegment                Operator = "inSegment"
 )
 
 // Condition tests one context attribute.

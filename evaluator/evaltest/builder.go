@@ -308,6 +308,32 @@ func (a Attribute) SemverGreaterThan(v string) evaluator.Condition {
 	return a.cond(evaluator.OpSemverGreaterThan, []any{v})
 }
 
+// SemverNotEqual matches versions that differ from v in precedence.
+func (a Attribute) SemverNotEqual(v string) evaluator.Condition {
+	return a.cond(evaluator.OpSemverNotEqual, []any{v})
+}
+
+// SemverLessThanOrEqual matches versions up to v.
+func (a Attribute) SemverLessThanOrEqual(v string) evaluator.Condition {
+	return a.cond(evaluator.OpSemverLessThanOrEqual, []any{v})
+}
+
+// SemverGreaterThanOrEqual matches versions from v up.
+func (a Attribute) SemverGreaterThanOrEqual(v string) evaluator.Condition {
+	return a.cond(evaluator.OpSemverGreaterThanOrEqual, []any{v})
+}
+
+// SemverSameMajor matches versions with v's major version (flagd's ^).
+func (a Attribute) SemverSameMajor(v string) evaluator.Condition {
+	return a.cond(evaluator.OpSemverSameMajor, []any{v})
+}
+
+// SemverSameMajorMinor matches versions with v's major and minor version
+// (flagd's ~).
+func (a Attribute) SemverSameMajorMinor(v string) evaluator.Condition {
+	return a.cond(evaluator.OpSemverSameMajorMinor, []any{v})
+}
+
 // Exists matches when the attribute is present and not null.
 func (a Attribute) Exists() evaluator.Condition { return a.cond(evaluator.OpExists, nil) }
 

@@ -36,6 +36,11 @@ func TestEveryOperatorBuilder(t *testing.T) {
 		{"semverEqual", evaltest.Attr("a").SemverEqual("1.2.3"), evaluator.OpSemverEqual, "1.2.3+build", "1.2.4"},
 		{"semverLessThan", evaltest.Attr("a").SemverLessThan("2.0.0"), evaluator.OpSemverLessThan, "2.0.0-rc.1", "2.0.0"},
 		{"semverGreaterThan", evaltest.Attr("a").SemverGreaterThan("2.0.0"), evaluator.OpSemverGreaterThan, "2.0.1", "2.0.0"},
+		{"semverNotEqual", evaltest.Attr("a").SemverNotEqual("2.0.0"), evaluator.OpSemverNotEqual, "2.0.1", "2.0.0+build"},
+		{"semverLessThanOrEqual", evaltest.Attr("a").SemverLessThanOrEqual("2.0.0"), evaluator.OpSemverLessThanOrEqual, "2.0.0", "2.0.1"},
+		{"semverGreaterThanOrEqual", evaltest.Attr("a").SemverGreaterThanOrEqual("2.0.0"), evaluator.OpSemverGreaterThanOrEqual, "2.0.0", "2.0.0-rc.1"},
+		{"semverSameMajor", evaltest.Attr("a").SemverSameMajor("3.0.0"), evaluator.OpSemverSameMajor, "3.1.0", "4.0.0"},
+		{"semverSameMajorMinor", evaltest.Attr("a").SemverSameMajorMinor("3.0.0"), evaluator.OpSemverSameMajorMinor, "3.0.1", "3.1.0"},
 		{"exists", evaltest.Attr("a").Exists(), evaluator.OpExists, "anything", nil},
 		{"not", evaltest.Not(evaltest.Attr("a").In("x")), evaluator.OpIn, "y", "x"},
 	} {
