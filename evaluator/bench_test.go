@@ -50,6 +50,9 @@ func benchRuleset(extraFlags int) *evaluator.Ruleset {
 			"three-rules": benchThreeRules(),
 			"rollout": {Type: evaluator.TypeBoolean, Variants: boolVariants,
 				Default: &evaluator.Serve{Rollout: &evaluator.Rollout{Variants: []evaluator.WeightedVariant{{Variant: "on", Weight: 20}, {Variant: "off", Weight: 80}}}}},
+			"rollout-flagd": {Type: evaluator.TypeBoolean, Variants: boolVariants,
+				Default: &evaluator.Serve{Rollout: &evaluator.Rollout{Algorithm: evaluator.BucketAlgorithmFlagd,
+					Variants: []evaluator.WeightedVariant{{Variant: "on", Weight: 20}, {Variant: "off", Weight: 80}}}}},
 			"segment": {Type: evaluator.TypeBoolean, Variants: boolVariants,
 				Rules:   []evaluator.Rule{{Conditions: []evaluator.Condition{{Operator: evaluator.OpInSegment, Values: []any{"big"}}}, Serve: *benchVariant("on")}},
 				Default: benchVariant("off")},
@@ -97,6 +100,7 @@ var benchCases = []struct{ name, flag string }{
 	{"float", "float"},
 	{"three-rules-rollout", "three-rules"},
 	{"rollout-20-80", "rollout"},
+	{"rollout-20-80-murmur3-flagd", "rollout-flagd"},
 	{"segment-10000-included", "segment"},
 	{"hundred-nonmatching-rules", "hundred-rules"},
 }

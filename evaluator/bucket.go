@@ -6,9 +6,14 @@ import (
 	"github.com/cespare/xxhash/v2"
 )
 
-// BucketAlgorithm names the bucketing algorithm of schema version 1. Any
-// change to the algorithm is a new schema version.
+// BucketAlgorithm names the default bucketing algorithm of schema version
+// 1. Any change to the algorithm is a new schema version.
 const BucketAlgorithm = "xxh64-v1"
+
+// BucketAlgorithmFlagd names the bucketing of flagd's fractional operator
+// (see FlagdBucket), which a rollout chooses with its algorithm field so
+// that contexts keep their variants when flags move from flagd.
+const BucketAlgorithmFlagd = "murmur3-flagd"
 
 // Buckets is the number of buckets: a rollout is split in 0.001 % steps.
 const Buckets = 100000
@@ -52,27 +57,37 @@ const joinBuffer = 128
 
 // rollout is a compiled Rollout.
 type rollout struct {
-	prefix     string // seed + "."
+	prefix     string // seed + "." (xxh64-v1), or seed (murmur3-flagd)
 	bucketBy   attrRef
 	byKey      bool     // bucketBy is targetingKey
+	flagd      bool     // algorithm murmur3-flagd
 	variants   []int    // indexes into flag.variants
 	cumulative []uint64 // running sums of the weights
-	total      uint64
+	// limits are what pick compares bucketOf's point with, one per
+	// variant. xxh64-v1 serves the first i with bucket*total <
+	// cumulative[i]*Buckets (bucket = h % Buckets): the point is
+	// bucket*total, the limit cumulative[i]*Buckets. murmur3-flagd serves
+	// the first i with (h*total)>>32 < cumulative[i]: the point is
+	// (h*total)>>32, the limit cumulative[i]. h < 2^32 and total <= 2^32, so
+	// no product overflows.
+	limits []uint64
+	total  uint64
 }
 
-// pick chooses the variant index for a bucket: the first i with
-// bucket*total < cumulative[i]*Buckets. All integer arithmetic.
-func (r *rollout) pick(bucket uint64) int {
-	for i, c := range r.cumulative {
-		if bucket*r.total < c*Buckets {
+// pick chooses the variant index for a point from bucketOf: the first i
+// with point < limits[i]. All integer arithmetic.
+func (r *rollout) pick(point uint64) int {
+	for i, l := range r.limits {
+		if point < l {
 			return r.variants[i]
 		}
 	}
-	return r.variants[len(r.variants)-1] // unreachable: cumulative[last] == total
+	return r.variants[len(r.variants)-1] // unreachable: point < limits[last]
 }
 
-// bucketOf hashes the bucketing attribute of ctx. It returns an error code
-// when the attribute is missing or not a string or integer.
+// bucketOf hashes the bucketing attribute of ctx into the point pick
+// places among the limits. It returns an error code when the attribute is
+// missing or not a string or integer.
 func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
 	v, ok := r.bucketBy.lookup(ctx)
 	var str string
@@ -99,5 +114,8 @@ func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
 		}
 		return 0, ErrorInvalidContext
 	}
-	return hashJoined(r.prefix, str, digits) % Buckets, ErrorNone
+	if r.flagd {
+		return uint64(murmurJoined(r.prefix, str, digits)) * r.total >> 32, ErrorNone
+	}
+	return hashJoined(r.prefix, str, digits) % Buckets * r.total, ErrorNone
 }

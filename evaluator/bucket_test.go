@@ -467,3 +467,140 @@ func TestHashJoinedAcrossItsBuffer(t *testing.T) {
 		}
 	}
 }
+
+// flagdVectorFile is testdata/murmur3_flagd_vectors.json: known answers for
+// the murmur3-flagd rollout algorithm from an implementation that shares
+// no code with this package (see its "source" field), including the flagd
+// testbed's @fractional-v2 examples.
+type flagdVectorFile struct {
+	Source    string `json:"source"`
+	Algorithm string `json:"algorithm"`
+	Vectors   []struct {
+		Seed  string `json:"seed"`
+		Value string `json:"value"`
+		Hash  string `json:"hash"` // 8 hex digits
+		Picks []struct {
+			Weights []uint64 `json:"weights"`
+			Variant int      `json:"variant"`
+		} `json:"picks"`
+		Note string `json:"note"`
+	} `json:"vectors"`
+}
+
+// TestFlagdBucketVectors checks FlagdBucket against the known answers, and
+// that compiled murmur3-flagd rollouts choose the known variant whether the
+// value is the targeting key, a top-level attribute or a JSON Pointer (and,
+// for integers, a number).
+func TestFlagdBucketVectors(t *testing.T) {
+	f, err := os.Open("testdata/murmur3_flagd_vectors.json")
+	require.NoError(t, err)
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	dec.DisallowUnknownFields()
+	var file flagdVectorFile
+	require.NoError(t, dec.Decode(&file))
+	require.Equal(t, BucketAlgorithmFlagd, file.Algorithm)
+	require.NotEmpty(t, file.Source)
+	require.GreaterOrEqual(t, len(file.Vectors), 20)
+
+	for i, v := range file.Vectors {
+		t.Run(fmt.Sprintf("%02d-%.20s", i, v.Seed+v.Value), func(t *testing.T) {
+			want, err := strconv.ParseUint(v.Hash, 16, 32)
+			require.NoError(t, err)
+			for _, p := range v.Picks {
+				var total uint64
+				for _, w := range p.Weights {
+					total += w
+				}
+				h, bucket := FlagdBucket(v.Seed, v.Value, total)
+				require.Equalf(t, uint32(want), h, "FlagdBucket(%q, %q) hash", v.Seed, v.Value)
+				require.Less(t, bucket, total)
+			}
+			if v.Seed == "" || v.Value == "" {
+				return // a rollout's seed defaults to the flag key; FlagdBucket covers these
+			}
+			flags := map[string]Flag{}
+			type check struct {
+				flag, bucketBy string
+				want           int
+			}
+			var checks []check
+			for _, by := range []string{targetingKey, "accountId", "/org/id"} {
+				for j, p := range v.Picks {
+					key := fmt.Sprintf("picks[%d]/%s", j, by)
+					fl := bucketRolloutFlag(v.Seed, by, p.Weights...)
+					fl.Default.Rollout.Algorithm = BucketAlgorithmFlagd
+					flags[key] = fl
+					checks = append(checks, check{key, by, p.Variant})
+				}
+			}
+			ev := compileBucketFlags(t, flags)
+			forms := []any{v.Value}
+			if n, err := strconv.ParseInt(v.Value, 10, 64); err == nil {
+				forms = append(forms, n, json.Number(v.Value))
+			}
+			for _, form := range forms {
+				for _, c := range checks {
+					checkBucketSplit(t, ev, c.flag, bucketContext(c.bucketBy, form), c.want)
+				}
+			}
+		})
+	}
+}
+
+// TestFlagdBucketStreaming checks that the murmur3 state gives the same
+// hash however the input is cut into parts (block boundaries, tails).
+func TestFlagdBucketStreaming(t *testing.T) {
+	input := "fractional-flag-shorthand" + "jane@company.com" + strings.Repeat("xyz", 50)
+	var whole murmur3
+	murmurWrite(&whole, input)
+	want := whole.sum()
+	for cut1 := 0; cut1 <= len(input); cut1 += 3 {
+		for cut2 := cut1; cut2 <= len(input); cut2 += 7 {
+			var m murmur3
+			murmurWrite(&m, input[:cut1])
+			murmurWrite(&m, []byte(input[cut1:cut2]))
+			murmurWrite(&m, input[cut2:])
+			if got := m.sum(); got != want {
+				t.Fatalf("parts %d/%d/%d: %08x, want %08x", cut1, cut2-cut1, len(input)-cut2, got, want)
+			}
+		}
+	}
+}
+
+// TestRolloutAlgorithmField checks that "algorithm" is read from JSON,
+// changes the buckets (so the two algorithms are not confused), and that
+// "xxh64-v1" written out is the same as the default.
+func TestRolloutAlgorithmField(t *testing.T) {
+	doc := func(alg string) []byte {
+		field := ""
+		if alg != "" {
+			field = fmt.Sprintf(`, "algorithm": %q`, alg)
+		}
+		return fmt.Appendf(nil, `{"schemaVersion": 1, "flags": {"fractional-flag": {"type": "string",
+			"variants": {"clubs": "clubs", "diamonds": "diamonds", "hearts": "hearts", "spades": "spades"},
+			"default": {"rollout": {"bucketBy": "/user/name"%s, "variants": [
+				{"variant": "clubs", "weight": 25}, {"variant": "diamonds", "weight": 25},
+				{"variant": "hearts", "weight": 25}, {"variant": "spades", "weight": 25}]}}}}}`, field)
+	}
+	flagd, err := Load(doc(BucketAlgorithmFlagd))
+	require.NoError(t, err)
+	xxh, err := Load(doc(""))
+	require.NoError(t, err)
+	xxhNamed, err := Load(doc(BucketAlgorithm))
+	require.NoError(t, err)
+	// The flagd testbed's fractional-flag (@fractional-v2): seed is the
+	// flag key, the value user.name.
+	differ := 0
+	for name, want := range map[string]string{"jack": "hearts", "queen": "spades", "ten": "clubs", "nine": "diamonds", "3": "clubs"} {
+		ctx := map[string]any{"user": map[string]any{"name": name}}
+		assert.Equalf(t, want, flagd.Evaluate("fractional-flag", ctx).Variant, "murmur3-flagd, user.name %q", name)
+		assert.Equal(t, xxh.Evaluate("fractional-flag", ctx).Variant, xxhNamed.Evaluate("fractional-flag", ctx).Variant)
+		if xxh.Evaluate("fractional-flag", ctx).Variant != want {
+			differ++
+		}
+	}
+	assert.NotZero(t, differ, "xxh64-v1 and murmur3-flagd bucket these five alike")
+	assert.Empty(t, ChangedFlags(xxh, xxhNamed), "naming the default algorithm changes nothing")
+	assert.Equal(t, []string{"fractional-flag"}, ChangedFlags(xxh, flagd), "the algorithm is part of the flag")
+}

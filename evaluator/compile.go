@@ -472,6 +472,13 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 		seed = flagKey
 	}
 	cr := &rollout{prefix: seed + "."}
+	switch ro.Algorithm {
+	case "", BucketAlgorithm:
+	case BucketAlgorithmFlagd:
+		cr.flagd, cr.prefix = true, seed
+	default:
+		return out, errorf(rp+".algorithm", "unknown algorithm %q; use %q (the default) or %q (flagd's fractional bucketing)", ro.Algorithm, BucketAlgorithm, BucketAlgorithmFlagd)
+	}
 	by := ro.BucketBy
 	if by == "" {
 		by = targetingKey
@@ -501,6 +508,13 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 	}
 	if cr.total == 0 {
 		return out, errorf(rp+".variants", "weights add up to 0; give at least one variant a positive weight")
+	}
+	for _, c := range cr.cumulative {
+		if cr.flagd {
+			cr.limits = append(cr.limits, c)
+		} else {
+			cr.limits = append(cr.limits, c*Buckets)
+		}
 	}
 	out.rollout = cr
 	return out, nil

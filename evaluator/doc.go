@@ -38,10 +38,16 @@
 //
 // # Bucketing
 //
-// Rollouts use algorithm xxh64-v1: bucket = xxhash64(seed + "." + value) %
-// 100000, and the first variant whose cumulative weight w satisfies
-// bucket*total < w*100000 is served. Bucket exposes the hash so other
-// implementations can check the known answers in testdata.
+// Rollouts use algorithm xxh64-v1 unless they name another: bucket =
+// xxhash64(seed + "." + value) % 100000, and the first variant whose
+// cumulative weight w satisfies bucket*total < w*100000 is served. Bucket
+// exposes the hash so other implementations can check the known answers in
+// testdata. A rollout with "algorithm": "murmur3-flagd" buckets as flagd's
+// fractional operator does, so that contexts keep their variants when
+// flags move from flagd: h = MurmurHash3_x86_32(seed + value), no
+// separator, and the first variant with (h*total)>>32 < w is served
+// (FlagdBucket; known answers, including the flagd testbed's examples, in
+// testdata). Both default the seed to the flag key.
 //
 // The value is a string, or an integer written in base 10; that holds for
 // the targeting key too, so {"targetingKey": 42} buckets as "42". Targets

@@ -58,11 +58,11 @@ func (s *serve) decide(ctx map[string]any, reason Reason) decision {
 	if s.rollout == nil {
 		return decision{variant: s.variant, reason: reason, rule: -1}
 	}
-	bucket, code := s.rollout.bucketOf(ctx)
+	point, code := s.rollout.bucketOf(ctx)
 	if code != ErrorNone {
 		return decision{variant: -1, reason: ReasonError, rule: -1, code: code}
 	}
-	return decision{variant: s.rollout.pick(bucket), reason: ReasonSplit, rule: -1}
+	return decision{variant: s.rollout.pick(point), reason: ReasonSplit, rule: -1}
 }
 
 func allMatch(conds []condition, ctx map[string]any) bool {

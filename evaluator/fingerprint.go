@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"cmp"
 	"encoding/binary"
 	"math"
 	"slices"
@@ -123,6 +124,7 @@ func (h *hasher) serve(s *Serve) {
 	h.u64(0xB2)
 	h.str(s.Rollout.BucketBy)
 	h.str(s.Rollout.Seed)
+	h.str(cmp.Or(s.Rollout.Algorithm, BucketAlgorithm)) // the default written out is the same flag
 	h.u64(uint64(len(s.Rollout.Variants)))
 	for _, w := range s.Rollout.Variants {
 		h.str(w.Variant)

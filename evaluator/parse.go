@@ -378,8 +378,10 @@ func (d *decoder) rollout() (Rollout, error) {
 			ro.BucketBy, err = d.str()
 		case "seed":
 			ro.Seed, err = d.str()
+		case "algorithm":
+			ro.Algorithm, err = d.str()
 		default:
-			err = d.unknownField(key, "variants, bucketBy, seed")
+			err = d.unknownField(key, "variants, bucketBy, seed, algorithm")
 		}
 		return err
 	})

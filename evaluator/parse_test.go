@@ -932,6 +932,12 @@ func TestParseRejectsBadServes(t *testing.T) {
 			words: []string{`missing required field "variant"`},
 		},
 		{
+			name:  "unknown rollout algorithm",
+			doc:   withDefault(`{"rollout": {"algorithm": "murmur3", "variants": [{"variant": "on", "weight": 1}]}}`),
+			path:  rolloutPath + ".algorithm",
+			words: []string{`unknown algorithm "murmur3"`, `use "xxh64-v1" (the default) or "murmur3-flagd"`},
+		},
+		{
 			name:  "weights summing to 0",
 			doc:   withRollout(`{"variant": "on", "weight": 0}, {"variant": "off", "weight": 0}`),
 			path:  rolloutPath + ".variants",

@@ -151,7 +151,7 @@ type Serve struct {
 	Rollout *Rollout `json:"rollout,omitempty"`
 }
 
-// Rollout splits contexts between variants by weight (algorithm xxh64-v1).
+// Rollout splits contexts between variants by weight.
 type Rollout struct {
 	Variants []WeightedVariant `json:"variants"`
 	// BucketBy is the attribute hashed into a bucket; empty means
@@ -159,6 +159,10 @@ type Rollout struct {
 	BucketBy string `json:"bucketBy,omitempty"`
 	// Seed salts the hash; empty means the flag key.
 	Seed string `json:"seed,omitempty"`
+	// Algorithm is how contexts are bucketed: BucketAlgorithm (xxh64-v1,
+	// also when empty) or BucketAlgorithmFlagd (murmur3-flagd, flagd's
+	// fractional operator, for flags moved from flagd).
+	Algorithm string `json:"algorithm,omitempty"`
 }
 
 // WeightedVariant is one arm of a Rollout.

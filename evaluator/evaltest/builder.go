@@ -25,8 +25,9 @@ import (
 // it, so calls chain. Methods copy the slices they are given, so the
 // caller may reuse them. A builder is not safe for concurrent use.
 type FlagBuilder struct {
-	key string
-	f   evaluator.Flag
+	key       string
+	f         evaluator.Flag
+	algorithm string // see BucketAlgorithm
 }
 
 // NewFlag starts an empty flag: choose its type with Boolean,
@@ -41,7 +42,29 @@ func FromFlag(key string, f evaluator.Flag) *FlagBuilder {
 
 // Build returns the flag as a model the caller owns: a deep copy, since the
 // builder's slices may be the caller's variadic arguments.
-func (b *FlagBuilder) Build() evaluator.Flag { return b.f.Clone() }
+func (b *FlagBuilder) Build() evaluator.Flag {
+	f := b.f.Clone()
+	if b.algorithm != "" {
+		if f.Default != nil && f.Default.Rollout != nil {
+			f.Default.Rollout.Algorithm = b.algorithm
+		}
+		for i := range f.Rules {
+			if ro := f.Rules[i].Serve.Rollout; ro != nil {
+				ro.Algorithm = b.algorithm
+			}
+		}
+	}
+	return f
+}
+
+// BucketAlgorithm sets the bucketing algorithm of every rollout of the
+// flag, those added before and after: evaluator.BucketAlgorithm (the
+// default) or evaluator.BucketAlgorithmFlagd, to keep the buckets of a
+// flag moved from flagd.
+func (b *FlagBuilder) BucketAlgorithm(name string) *FlagBuilder {
+	b.algorithm = name
+	return b
+}
 
 // Key returns the flag key.
 func (b *FlagBuilder) Key() string { return b.key }

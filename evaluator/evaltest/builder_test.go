@@ -138,3 +138,27 @@ func TestBuildIsACopy(t *testing.T) {
 	assert.Equal(t, "on", from.Default.Variant)
 	assert.Equal(t, "off", second.Default.Variant, "FromFlag copies its input")
 }
+
+// TestBucketAlgorithm: the algorithm applies to every rollout of the flag,
+// added before or after, and buckets as flagd does (the flagd testbed's
+// fractional-flag: "jack" → hearts, "ten" → clubs).
+func TestBucketAlgorithm(t *testing.T) {
+	suits := []evaluator.WeightedVariant{evaltest.Weight("clubs", 25), evaltest.Weight("diamonds", 25), evaltest.Weight("hearts", 25), evaltest.Weight("spades", 25)}
+	b := evaltest.NewFlag("fractional-flag").
+		StringVariants(map[string]string{"clubs": "clubs", "diamonds": "diamonds", "hearts": "hearts", "spades": "spades"}).
+		DefaultRollout(suits...).
+		BucketAlgorithm(evaluator.BucketAlgorithmFlagd).
+		Rule("vip", evaltest.Attr("vip").In(true)).Rollout(suits...)
+	f := b.Build()
+	assert.Equal(t, evaluator.BucketAlgorithmFlagd, f.Default.Rollout.Algorithm)
+	assert.Equal(t, evaluator.BucketAlgorithmFlagd, f.Rules[0].Serve.Rollout.Algorithm)
+	for i := range f.Default.Rollout.Variants {
+		f.Default.Rollout.Variants[i].Weight = 0 // Build returns a copy
+	}
+	ev, err := evaltest.Compile(b)
+	require.NoError(t, err)
+	for _, ctx := range []map[string]any{{"targetingKey": "jack"}, {"targetingKey": "jack", "vip": true}} {
+		assert.Equal(t, "hearts", ev.Evaluate("fractional-flag", ctx).Variant, ctx)
+	}
+	assert.Equal(t, "clubs", ev.Evaluate("fractional-flag", map[string]any{"targetingKey": "ten"}).Variant)
+}
