@@ -163,7 +163,7 @@ func benchDocument(tb testing.TB, n int) []byte {
 		Segments: map[string]evaluator.Segment{"beta": {Included: benchKeys(100), Rules: []evaluator.SegmentRule{{Conditions: []evaluator.Condition{{Attribute: "plan", Operator: evaluator.OpIn, Values: []any{"enterprise"}}}}}}}}
 	for i := range n {
 		f := benchThreeRules()
-		f.Rules[2].Serve.Rollout.Seed = "seed-" + strconv.Itoa(i)
+		f.Rules[2].Serve.Rollout.Seed = new("seed-" + strconv.Itoa(i))
 		f.Rules = append(f.Rules, evaluator.Rule{ID: "beta", Conditions: []evaluator.Condition{{Operator: evaluator.OpInSegment, Values: []any{"beta"}}}, Serve: *benchVariant("on")})
 		f.Metadata = map[string]any{"owner": "team-" + strconv.Itoa(i%50), "ticket": i}
 		rs.Flags["flag-"+strconv.Itoa(i)] = f

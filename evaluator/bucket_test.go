@@ -72,7 +72,10 @@ func bucketContext(bucketBy string, v any) map[string]any {
 // and with the weights given.
 func bucketRolloutFlag(seed, bucketBy string, weights ...uint64) Flag {
 	f := Flag{Type: TypeString, Variants: make(map[string]any, len(weights))}
-	ro := &Rollout{Seed: seed, BucketBy: bucketBy}
+	ro := &Rollout{BucketBy: bucketBy}
+	if seed != "" { // "" stands for no seed: the flag key
+		ro.Seed = &seed
+	}
 	for i, w := range weights {
 		name := "v" + strconv.Itoa(i)
 		f.Variants[name] = "value-" + strconv.Itoa(i)
@@ -516,8 +519,8 @@ func TestFlagdBucketVectors(t *testing.T) {
 				require.Equalf(t, uint32(want), h, "FlagdBucket(%q, %q) hash", v.Seed, v.Value)
 				require.Less(t, bucket, total)
 			}
-			if v.Seed == "" || v.Value == "" {
-				return // a rollout's seed defaults to the flag key; FlagdBucket covers these
+			if v.Value == "" {
+				return // an empty targeting key is missing; FlagdBucket covers it
 			}
 			flags := map[string]Flag{}
 			type check struct {
@@ -530,6 +533,7 @@ func TestFlagdBucketVectors(t *testing.T) {
 					key := fmt.Sprintf("picks[%d]/%s", j, by)
 					fl := bucketRolloutFlag(v.Seed, by, p.Weights...)
 					fl.Default.Rollout.Algorithm = BucketAlgorithmFlagd
+					fl.Default.Rollout.Seed = new(v.Seed) // "" too: flagd's lone bucketing value
 					flags[key] = fl
 					checks = append(checks, check{key, by, p.Variant})
 				}
@@ -603,4 +607,38 @@ func TestRolloutAlgorithmField(t *testing.T) {
 	assert.NotZero(t, differ, "xxh64-v1 and murmur3-flagd bucket these five alike")
 	assert.Empty(t, ChangedFlags(xxh, xxhNamed), "naming the default algorithm changes nothing")
 	assert.Equal(t, []string{"fractional-flag"}, ChangedFlags(xxh, flagd), "the algorithm is part of the flag")
+}
+
+// TestRolloutEmptySeed: "seed": "" is an empty seed, not the flag key, so
+// a murmur3-flagd rollout can hash the bucketing value alone, as flagd's
+// fractional does when its first argument is a lone var (the flagd
+// testbed's fractional-hash-edge-flag, whose keys hash to 0, 1, 2^31-1,
+// 2^31 and 2^32-1).
+func TestRolloutEmptySeed(t *testing.T) {
+	doc := func(seed string) []byte {
+		return fmt.Appendf(nil, `{"schemaVersion": 1, "flags": {"fractional-hash-edge-flag": {"type": "string",
+			"variants": {"lower": "lower", "upper": "upper"},
+			"default": {"rollout": {"algorithm": "murmur3-flagd"%s, "variants": [
+				{"variant": "lower", "weight": 50}, {"variant": "upper", "weight": 50}]}}}}}`, seed)
+	}
+	empty, err := Load(doc(`, "seed": ""`))
+	require.NoError(t, err)
+	for key, want := range map[string]string{"ejOoVL": "lower", "bY9fO-": "lower", "SI7p-": "lower", "6LvT0": "upper", "ceQdGm": "upper"} {
+		assert.Equalf(t, want, empty.Evaluate("fractional-hash-edge-flag", map[string]any{"targetingKey": key}).Variant, "targeting key %q", key)
+	}
+	flagKey, err := Load(doc(""))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"fractional-hash-edge-flag"}, ChangedFlags(flagKey, empty), "an empty seed is not the flag key")
+
+	rs, err := Parse(doc(`, "seed": ""`))
+	require.NoError(t, err)
+	seed := rs.Flags["fractional-hash-edge-flag"].Default.Rollout.Seed
+	require.NotNil(t, seed)
+	assert.Empty(t, *seed)
+	out, err := json.Marshal(rs)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `"seed":""`, "marshalling keeps the empty seed")
+	c := rs.Clone()
+	*c.Flags["fractional-hash-edge-flag"].Default.Rollout.Seed = "changed"
+	assert.Empty(t, *seed, "Clone copies the seed")
 }

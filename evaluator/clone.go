@@ -61,6 +61,9 @@ func (s Serve) clone() Serve {
 	if s.Rollout != nil {
 		r := *s.Rollout
 		r.Variants = slices.Clone(r.Variants)
+		if r.Seed != nil {
+			r.Seed = new(*r.Seed)
+		}
 		s.Rollout = &r
 	}
 	return s

@@ -467,9 +467,9 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 	if len(ro.Variants) == 0 {
 		return out, errorf(rp+".variants", "a rollout needs at least one weighted variant")
 	}
-	seed := ro.Seed
-	if seed == "" {
-		seed = flagKey
+	seed := flagKey
+	if ro.Seed != nil {
+		seed = *ro.Seed
 	}
 	cr := &rollout{prefix: seed + "."}
 	switch ro.Algorithm {

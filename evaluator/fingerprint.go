@@ -123,7 +123,12 @@ func (h *hasher) serve(s *Serve) {
 	}
 	h.u64(0xB2)
 	h.str(s.Rollout.BucketBy)
-	h.str(s.Rollout.Seed)
+	if s.Rollout.Seed == nil {
+		h.u64(0xC1)
+	} else {
+		h.u64(0xC2)
+		h.str(*s.Rollout.Seed)
+	}
 	h.str(cmp.Or(s.Rollout.Algorithm, BucketAlgorithm)) // the default written out is the same flag
 	h.u64(uint64(len(s.Rollout.Variants)))
 	for _, w := range s.Rollout.Variants {

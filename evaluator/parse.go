@@ -377,7 +377,9 @@ func (d *decoder) rollout() (Rollout, error) {
 		case "bucketBy":
 			ro.BucketBy, err = d.str()
 		case "seed":
-			ro.Seed, err = d.str()
+			var seed string
+			seed, err = d.str()
+			ro.Seed = &seed
 		case "algorithm":
 			ro.Algorithm, err = d.str()
 		default:

@@ -157,8 +157,11 @@ type Rollout struct {
 	// BucketBy is the attribute hashed into a bucket; empty means
 	// targetingKey.
 	BucketBy string `json:"bucketBy,omitempty"`
-	// Seed salts the hash; empty means the flag key.
-	Seed string `json:"seed,omitempty"`
+	// Seed salts the hash; nil (absent) means the flag key. It is a
+	// pointer so that an empty seed can be written: flagd buckets some
+	// flags by the bucketing value alone, which murmur3-flagd reproduces
+	// with "seed": "". In Go: Seed: new("campaign-7").
+	Seed *string `json:"seed,omitempty"`
 	// Algorithm is how contexts are bucketed: BucketAlgorithm (xxh64-v1,
 	// also when empty) or BucketAlgorithmFlagd (murmur3-flagd, flagd's
 	// fractional operator, for flags moved from flagd).
