@@ -285,6 +285,12 @@ func (s *conformanceScenario) stableProvider(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.start(ctx, src)
+}
+
+// start registers a fresh provider on src in a fresh isolated API and
+// waits until it is READY.
+func (s *conformanceScenario) start(ctx context.Context, src provider.Source) error {
 	p, err := provider.New(provider.Config{Source: src, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		return err

@@ -29,6 +29,14 @@
 //   - A targeting result that names no defined variant (flagd reports an
 //     error) serves the default, as a null result does.
 //   - A fractional rollout reports reason SPLIT (flagd: TARGETING_MATCH).
+//   - Every result's metadata holds rulesetVersion, as for any ruleset.
+//   - An invalid flag (a $ref to no evaluator) is an error, or with
+//     SkipUntranslatable a left-out flag (FLAG_NOT_FOUND); flagd loads it
+//     and answers PARSE_ERROR.
+//
+// Not translated yet (errors naming the construct): fractional used as a
+// condition, and fractional buckets whose variant or weight is computed
+// from the context.
 package flagd
 
 import (
@@ -396,6 +404,12 @@ func (t *translator) result(fs *flagScope, path string, expr any) ([]branch, err
 			o, err := t.fractional(fs, path+".fractional", args)
 			if err != nil {
 				return nil, err
+			}
+			if o.rollout != nil && o.rollout.BucketBy != "" {
+				// flagd yields null when the bucketing attribute is
+				// missing: the default, not an error.
+				has := evaluator.Condition{Attribute: o.rollout.BucketBy, Operator: evaluator.OpExists}
+				return []branch{{conds: []evaluator.Condition{has}, out: o}, {}}, nil
 			}
 			return []branch{{out: o}}, nil
 		case "$ref":

@@ -142,6 +142,10 @@ func TestFractional(t *testing.T) {
 	assert.Equal(t, "fallback", zero.Variant, "all weights 0: null, the default")
 	assert.Equal(t, evaluator.ReasonDefault, zero.Reason)
 	assert.Equal(t, evaluator.ReasonSplit, ev.Evaluate("edge", map[string]any{"targetingKey": "x"}).Reason)
+	missing := ev.Evaluate("edge", map[string]any{"other": "x"})
+	assert.Equal(t, "lower", missing.Variant, "a missing bucketing attribute: null, the default")
+	assert.Equal(t, evaluator.ReasonDefault, missing.Reason)
+	assert.Empty(t, missing.ErrorCode)
 }
 
 // TestUntranslatable: each construct is an error naming the path and the
