@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/evaluator/flagd"
 )
 
 // DefaultFilePollInterval is how often a reloading FileSource checks its
@@ -17,8 +18,15 @@ const DefaultFilePollInterval = time.Second
 
 // FileConfig configures a FileSource. Only Path is required.
 type FileConfig struct {
-	// Path of a ruleset JSON document.
+	// Path of a ruleset JSON document, or of a flagd flag-definition
+	// document (see Format).
 	Path string
+	// Format of the document; the zero value detects it from its shape.
+	Format Format
+	// Flagd tunes the translation of flagd documents; with
+	// SkipUntranslatable, the flags left out are logged (Warn) each time
+	// the file is loaded.
+	Flagd flagd.Options
 	// Reload makes the source watch the file and serve each valid new
 	// version. An invalid edit is reported as PROVIDER_ERROR and the
 	// previous ruleset keeps serving.
@@ -49,23 +57,30 @@ func NewFileSource(cfg FileConfig) (*FileSource, error) {
 		cfg.PollInterval = DefaultFilePollInterval
 	}
 	s := &FileSource{cfg: cfg}
-	if _, _, err := s.load(); err != nil {
+	if _, _, _, err := s.load(); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// load reads and compiles the file.
-func (s *FileSource) load() (*evaluator.Evaluator, []byte, error) {
+// load reads and compiles the file. skipped lists the flagd flags left out.
+func (s *FileSource) load() (*evaluator.Evaluator, []byte, []*flagd.Error, error) {
 	data, err := os.ReadFile(s.cfg.Path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("provider: file source: %w", err)
+		return nil, nil, nil, fmt.Errorf("provider: file source: %w", err)
 	}
-	ev, err := evaluator.Load(data)
+	ev, skipped, err := loadDocument(data, s.cfg.Format, s.cfg.Flagd)
 	if err != nil {
-		return nil, nil, fmt.Errorf("provider: file source %s: %w", s.cfg.Path, err)
+		return nil, nil, nil, fmt.Errorf("provider: file source %s: %w", s.cfg.Path, err)
 	}
-	return ev, data, nil
+	return ev, data, skipped, nil
+}
+
+// logSkipped warns of the flagd flags a load left out.
+func (s *FileSource) logSkipped(sink Sink, skipped []*flagd.Error) {
+	for _, e := range skipped {
+		sink.Logger().Warn("switchyard: flagd flag left out: it cannot be translated", "file", s.cfg.Path, "flag", e.Flag, "error", e.Error())
+	}
 }
 
 // Run delivers the file's ruleset and, with Reload, every valid change.
@@ -85,13 +100,14 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 	if fi, err := os.Stat(s.cfg.Path); err == nil {
 		lastSize, lastMod = fi.Size(), fi.ModTime()
 	}
-	ev, good, err := s.load()
+	ev, good, skipped, err := s.load()
 	if err != nil {
 		if !s.cfg.Reload {
 			sink.Fatal(err) // nothing will ever fix it without a restart
 			return err
 		}
 	} else {
+		s.logSkipped(sink, skipped)
 		sink.Update(ev)
 	}
 	if !s.cfg.Reload {
@@ -127,7 +143,7 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 			continue
 		}
 		lastSize, lastMod = fi.Size(), fi.ModTime()
-		ev, data, err := s.load()
+		ev, data, skipped, err := s.load()
 		switch {
 		case err != nil:
 			fail(err)
@@ -139,6 +155,7 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 		default:
 			good = data
 			reported = ""
+			s.logSkipped(sink, skipped)
 			sink.Update(ev)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/evaluator/flagd"
 )
 
 // StaticSource serves one ruleset given in code or as bytes. It never
@@ -23,10 +24,19 @@ func NewStaticSource(rs *evaluator.Ruleset) (*StaticSource, error) {
 	return &StaticSource{ev: ev}, nil
 }
 
-// NewStaticSourceJSON parses a ruleset document; an invalid document fails
-// here, with the evaluator's *ValidationError.
+// NewStaticSourceJSON parses a ruleset document, or a flagd
+// flag-definition document, told apart by their shape (FormatDetect); an
+// invalid document fails here, with the evaluator's *ValidationError or a
+// *flagd.Error.
 func NewStaticSourceJSON(data []byte) (*StaticSource, error) {
-	ev, err := evaluator.Load(data)
+	return NewStaticSourceFormat(data, FormatDetect, flagd.Options{})
+}
+
+// NewStaticSourceFormat parses a document in the given format. With
+// opts.SkipUntranslatable, flagd flags that cannot be translated are left
+// out (they answer FLAG_NOT_FOUND); flagd.Translate lists them.
+func NewStaticSourceFormat(data []byte, format Format, opts flagd.Options) (*StaticSource, error) {
+	ev, _, err := loadDocument(data, format, opts)
 	if err != nil {
 		return nil, err
 	}

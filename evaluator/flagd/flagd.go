@@ -93,17 +93,27 @@ func (e *Error) Error() string {
 func (e *Error) Is(target error) bool { return target == evaluator.ErrInvalidRuleset }
 
 // Detect reports whether data looks like a flagd document rather than a
-// schemaVersion 1 ruleset: a JSON object with "flags" and without
-// "schemaVersion". It is a convenience; sources that know the format
-// should say so.
+// schemaVersion 1 ruleset: a JSON object without "schemaVersion" whose
+// "flags" have flagd's "state" and not the ruleset's "type" (so a ruleset
+// that only lacks its schemaVersion is still read, and rejected, as a
+// ruleset). It is a convenience; sources that know the format should say
+// so.
 func Detect(data []byte) bool {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil {
+	var top struct {
+		SchemaVersion json.RawMessage                       `json:"schemaVersion"`
+		Flags         map[string]map[string]json.RawMessage `json:"flags"`
+	}
+	if json.Unmarshal(data, &top) != nil || top.SchemaVersion != nil || top.Flags == nil {
 		return false
 	}
-	_, flags := top["flags"]
-	_, schema := top["schemaVersion"]
-	return flags && !schema
+	for _, f := range top.Flags {
+		_, state := f["state"]
+		_, typ := f["type"]
+		if !state || typ {
+			return false
+		}
+	}
+	return true
 }
 
 // Translate reads a flagd document into a ruleset. The ruleset's version

@@ -215,7 +215,9 @@ func TestDeliberateDifferences(t *testing.T) {
 
 func TestDetect(t *testing.T) {
 	assert.True(t, flagd.Detect([]byte(`{"flags": {}}`)))
+	assert.True(t, flagd.Detect([]byte(`{"$schema": "https://flagd.dev/schema/v0/flags.json", "flags": {"f": {"state": "ENABLED", "variants": {"a": 1}}}}`)))
 	assert.False(t, flagd.Detect([]byte(`{"schemaVersion": 1, "flags": {}}`)))
+	assert.False(t, flagd.Detect([]byte(`{"flags": {"f": {"type": "boolean", "variants": {"on": true}}}}`)), "a ruleset without its schemaVersion")
 	assert.False(t, flagd.Detect([]byte(`[]`)))
 }
 

@@ -1,0 +1,63 @@
+package provider
+
+import (
+	"fmt"
+
+	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/evaluator/flagd"
+)
+
+// Format is the format of a ruleset document read by a file or static
+// source.
+type Format int
+
+const (
+	// FormatDetect reads a flagd flag-definition document when the data
+	// looks like one (an object with "flags" and no "schemaVersion"), and
+	// a Switchyard ruleset otherwise. It is the zero value, a convenience:
+	// a service that knows its format should name it.
+	FormatDetect Format = iota
+	// FormatRuleset is a Switchyard ruleset document (schemaVersion 1).
+	FormatRuleset
+	// FormatFlagd is a flagd flag-definition document, translated by
+	// evaluator/flagd.
+	FormatFlagd
+)
+
+func (f Format) String() string {
+	switch f {
+	case FormatDetect:
+		return "detect"
+	case FormatRuleset:
+		return "ruleset"
+	case FormatFlagd:
+		return "flagd"
+	}
+	return fmt.Sprintf("Format(%d)", int(f))
+}
+
+// loadDocument compiles data in format. skipped lists the flagd flags left
+// out under opts.SkipUntranslatable.
+func loadDocument(data []byte, format Format, opts flagd.Options) (ev *evaluator.Evaluator, skipped []*flagd.Error, err error) {
+	switch format {
+	case FormatDetect:
+		if flagd.Detect(data) {
+			return loadDocument(data, FormatFlagd, opts)
+		}
+		return loadDocument(data, FormatRuleset, opts)
+	case FormatRuleset:
+		ev, err = evaluator.Load(data)
+		if err != nil && flagd.Detect(data) {
+			err = fmt.Errorf("%w (the document looks like a flagd flag definition: read it with FormatFlagd)", err)
+		}
+		return ev, nil, err
+	case FormatFlagd:
+		res, err := flagd.Translate(data, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		ev, err = evaluator.Compile(res.Ruleset)
+		return ev, res.Skipped, err
+	}
+	return nil, nil, fmt.Errorf("provider: unknown %v: use FormatDetect, FormatRuleset or FormatFlagd", format)
+}
