@@ -40,20 +40,10 @@ var flagdTestbedDir = filepath.Join("..", "..", "shared", "conformance", "flagd-
 var flagdDifferences = map[string]string{
 	// Flags the translation leaves out (SkipUntranslatable): they answer
 	// FLAG_NOT_FOUND.
-	"fractional.feature:fractional-nested-if-flag|jon@company.com|premium":     "fractional with a computed variant is not translated yet",
-	"fractional.feature:fractional-nested-if-flag|jon@company.com|basic":       "fractional with a computed variant is not translated yet",
-	"fractional.feature:fractional-nested-if-flag|user1|premium":               "fractional with a computed variant is not translated yet",
-	"fractional.feature:fractional-nested-if-flag|user1|basic":                 "fractional with a computed variant is not translated yet",
-	"fractional.feature:fractional-nested-var-flag|jon@company.com|red":        "a variant read from the context cannot be translated",
-	"fractional.feature:fractional-nested-var-flag|jon@company.com|green":      "a variant read from the context cannot be translated",
-	"fractional.feature:fractional-nested-var-flag|user1|red":                  "a variant read from the context cannot be translated",
-	"fractional.feature:fractional-nested-weight-flag|jon@company.com|premium": "fractional with a computed weight is not translated yet",
-	"fractional.feature:fractional-nested-weight-flag|jon@company.com|basic":   "fractional with a computed weight is not translated yet",
-	"fractional.feature:fractional-nested-weight-flag|user1|premium":           "fractional with a computed weight is not translated yet",
-	"fractional.feature:fractional-nested-weight-flag|user1|basic":             "fractional with a computed weight is not translated yet",
-	"fractional.feature:fractional-as-condition-flag|some-targeting-key":       "fractional as a condition is not translated yet",
-	"fractional.feature:fractional-as-condition-false-flag|some-targeting-key": "fractional as a condition is not translated yet",
-	"evaluator-refs.feature:ref-to-nonexistent-evaluator-flag":                 "an invalid $ref rejects the flag (FLAG_NOT_FOUND), where flagd answers PARSE_ERROR",
+	"fractional.feature:fractional-nested-var-flag|jon@company.com|red":   "a variant read from the context cannot be translated",
+	"fractional.feature:fractional-nested-var-flag|jon@company.com|green": "a variant read from the context cannot be translated",
+	"fractional.feature:fractional-nested-var-flag|user1|red":             "a variant read from the context cannot be translated",
+	"evaluator-refs.feature:ref-to-nonexistent-evaluator-flag":            "an invalid $ref rejects the flag (FLAG_NOT_FOUND), where flagd answers PARSE_ERROR",
 	// Every Switchyard result carries the ruleset version in its metadata
 	// (rulesetVersion), so no flag's metadata is empty.
 	"metadata.feature:boolean-flag": "metadata always holds rulesetVersion",

@@ -34,9 +34,11 @@
 //     SkipUntranslatable a left-out flag (FLAG_NOT_FOUND); flagd loads it
 //     and answers PARSE_ERROR.
 //
-// Not translated yet (errors naming the construct): fractional used as a
-// condition, and fractional buckets whose variant or weight is computed
-// from the context.
+// A fractional bucket's variant or weight may be an "if" over constants:
+// each combination becomes a rule with its own rollout. A fractional over
+// the variants true and false may be the condition of an "if" whose
+// results are variant names. A bucket's variant read from the context
+// cannot be translated.
 package flagd
 
 import (
@@ -411,17 +413,7 @@ func (t *translator) result(fs *flagScope, path string, expr any) ([]branch, err
 		case "if", "?:":
 			return t.ifChain(fs, path+"."+op, args)
 		case "fractional":
-			o, err := t.fractional(fs, path+".fractional", args)
-			if err != nil {
-				return nil, err
-			}
-			if o.rollout != nil && o.rollout.BucketBy != "" {
-				// flagd yields null when the bucketing attribute is
-				// missing: the default, not an error.
-				has := evaluator.Condition{Attribute: o.rollout.BucketBy, Operator: evaluator.OpExists}
-				return []branch{{conds: []evaluator.Condition{has}, out: o}, {}}, nil
-			}
-			return []branch{{out: o}}, nil
+			return t.fractionalResult(fs, path+".fractional", args)
 		case "$ref":
 			inner, p, err := t.ref(fs, path, args)
 			if err != nil {
@@ -473,6 +465,13 @@ func (t *translator) ifChain(fs *flagScope, path string, args []any) ([]branch, 
 	i := 0
 	for ; i+1 < len(args); i += 2 {
 		cp := fmt.Sprintf("%s[%d]", path, i)
+		if m, ok := args[i].(map[string]any); ok && len(m) == 1 && m["fractional"] != nil {
+			rest, err := t.fractionalCondition(fs, path, i, args)
+			if err != nil {
+				return nil, err
+			}
+			return append(out, rest...), nil
+		}
 		dnf, err := t.condition(fs, cp, args[i])
 		if err != nil {
 			return nil, err
@@ -919,73 +918,267 @@ func completeVersion(v string) string {
 	return prefix + core + rest
 }
 
-// fractional translates flagd's fractional into a murmur3-flagd rollout:
-// an optional bucketing expression (a var, or a cat of constants and one
+// fractional translates flagd's fractional into murmur3-flagd rollouts: an
+// optional bucketing expression (a var, or a cat of constants and one
 // var), then [variant, weight] buckets (weight 1 when absent, negative
-// weights count as 0). All weights 0 is null in flagd: the default.
-func (t *translator) fractional(fs *flagScope, path string, args []any) (outcome, error) {
-	ro := &evaluator.Rollout{Algorithm: evaluator.BucketAlgorithmFlagd}
+// weights count as 0; all weights 0 is null in flagd: the default). A
+// bucket's variant or weight may itself be an "if" (or a $ref to one):
+// each combination of their results becomes a branch with its own
+// rollout, in order, so the buckets keep their places.
+func (t *translator) fractional(fs *flagScope, path string, args []any) ([]branch, error) {
+	base := evaluator.Rollout{Algorithm: evaluator.BucketAlgorithmFlagd}
+	offset := 0
 	if len(args) > 0 {
 		if _, isBucket := args[0].([]any); !isBucket {
 			seed, by, err := t.bucketKey(fs, path+"[0]", args[0])
 			if err != nil {
-				return outcome{}, err
+				return nil, err
 			}
-			ro.Seed, ro.BucketBy = &seed, by
-			args = args[1:]
+			base.Seed, base.BucketBy = &seed, by
+			args, offset = args[1:], 1
 		}
 	}
 	// Without a bucketing expression flagd hashes the flag key and the
 	// targeting key: the rollout's defaults (seed nil, targetingKey).
-	offset := 0
-	if ro.BucketBy != "" {
-		offset = 1
+	type choice struct {
+		conds         []evaluator.Condition
+		names, weight []any
 	}
-	var total uint64
+	combos := []choice{{}}
 	for i, a := range args {
 		bp := fmt.Sprintf("%s[%d]", path, i+offset)
 		bucket, ok := a.([]any)
 		if !ok || len(bucket) == 0 || len(bucket) > 2 {
-			return outcome{}, &Error{Flag: fs.key, Path: bp, Construct: "fractional", Problem: `each bucket is ["variant", weight] or ["variant"]`}
+			return nil, &Error{Flag: fs.key, Path: bp, Construct: "fractional", Problem: `each bucket is ["variant", weight] or ["variant"]`}
+		}
+		names, err := t.alternatives(fs, bp+"[0]", bucket[0])
+		if err != nil {
+			return nil, err
+		}
+		weights := []alternative{{value: json.Number("1")}}
+		if len(bucket) == 2 {
+			if weights, err = t.alternatives(fs, bp+"[1]", bucket[1]); err != nil {
+				return nil, err
+			}
+		}
+		var next []choice
+		for _, c := range combos {
+			for _, n := range names {
+				for _, w := range weights {
+					next = append(next, choice{
+						conds:  joinConds(joinConds(c.conds, n.conds), w.conds),
+						names:  append(slices.Clip(c.names), n.value),
+						weight: append(slices.Clip(c.weight), w.value),
+					})
+				}
+			}
+		}
+		if len(next) > maxCombinations {
+			return nil, &Error{Flag: fs.key, Path: path, Construct: "fractional", Problem: fmt.Sprintf("computed buckets make more than %d combinations", maxCombinations)}
+		}
+		combos = next
+	}
+	var out []branch
+	for _, c := range combos {
+		ro, err := t.rollout(fs, path, offset, base, c.names, c.weight)
+		if err != nil {
+			return nil, err
+		}
+		o := outcome{}
+		if ro != nil {
+			o.rollout = ro
+		}
+		out = append(out, branch{conds: c.conds, out: o})
+	}
+	return out, nil
+}
+
+// fractionalResult is fractional in result position. flagd yields null
+// when the bucketing attribute is missing: the default, not an error, so
+// each rollout keyed by an attribute requires it.
+func (t *translator) fractionalResult(fs *flagScope, path string, args []any) ([]branch, error) {
+	branches, err := t.fractional(fs, path, args)
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range branches {
+		if ro := b.out.rollout; ro != nil && ro.BucketBy != "" {
+			has := evaluator.Condition{Attribute: ro.BucketBy, Operator: evaluator.OpExists}
+			branches[i].conds = joinConds([]evaluator.Condition{has}, b.conds)
+		}
+	}
+	return append(branches, branch{}), nil
+}
+
+// fractionalCondition translates an "if" whose condition args[i] is a
+// fractional over the variants true and false: it becomes one fractional
+// over the "if"'s two results, which must be variant names (or null);
+// when the weights add up to 0 (null, falsy) the else applies.
+func (t *translator) fractionalCondition(fs *flagScope, path string, i int, args []any) ([]branch, error) {
+	cp := fmt.Sprintf("%s[%d].fractional", path, i)
+	fargs, _ := args[i].(map[string]any)["fractional"].([]any)
+	elseExpr := any(nil)
+	if i+2 < len(args) {
+		if i+3 < len(args) {
+			elseExpr = map[string]any{"if": args[i+2:]}
+		} else {
+			elseExpr = args[i+2]
+		}
+	}
+	pick := map[bool]any{true: args[i+1], false: elseExpr}
+	for _, e := range pick {
+		if _, ok := e.(string); !ok {
+			return nil, &Error{Flag: fs.key, Path: cp, Construct: "fractional", Problem: "fractional as a condition needs variant names as the if's results"}
+		}
+	}
+	mapped := slices.Clone(fargs)
+	for j, a := range mapped {
+		bucket, ok := a.([]any)
+		if !ok || len(bucket) == 0 {
+			continue // the bucketing key, or an error fractional reports
+		}
+		v, isBool := bucket[0].(bool)
+		if !isBool {
+			return nil, &Error{Flag: fs.key, Path: fmt.Sprintf("%s[%d][0]", cp, j), Construct: "fractional", Problem: "fractional as a condition needs the variants true and false"}
+		}
+		nb := slices.Clone(bucket)
+		nb[0] = pick[v]
+		mapped[j] = nb
+	}
+	branches, err := t.fractionalResult(fs, cp, mapped)
+	if err != nil {
+		return nil, err
+	}
+	// Where fractional yields null (all weights 0, or no bucketing value),
+	// the condition is falsy: the else.
+	elseBranches, err := t.result(fs, fmt.Sprintf("%s[%d]", path, i+2), elseExpr)
+	if err != nil {
+		return nil, err
+	}
+	var out []branch
+	for _, b := range branches {
+		if !b.out.null() {
+			out = append(out, b)
+			continue
+		}
+		for _, e := range elseBranches {
+			out = append(out, branch{conds: joinConds(b.conds, e.conds), out: e.out})
+		}
+	}
+	return out, nil
+}
+
+// maxCombinations bounds the rules one fractional expands into.
+const maxCombinations = 64
+
+// rollout builds one rollout of fractional from each bucket's variant name
+// and weight; nil when the weights add up to 0 (flagd: null).
+func (t *translator) rollout(fs *flagScope, path string, offset int, base evaluator.Rollout, names, weights []any) (*evaluator.Rollout, error) {
+	ro := base
+	ro.Variants = nil
+	for i := range names {
+		bp := fmt.Sprintf("%s[%d]", path, i+offset)
+		var weight uint64
+		switch w := weights[i].(type) {
+		case json.Number:
+			f, err := w.Float64()
+			if err != nil || f != math.Trunc(f) || f > 1<<32 {
+				return nil, &Error{Flag: fs.key, Path: bp + "[1]", Construct: "fractional", Problem: "weights must be whole numbers up to 2^32"}
+			}
+			weight = uint64(max(f, 0))
+		case nil:
+		default:
+			return nil, &Error{Flag: fs.key, Path: bp + "[1]", Construct: "fractional", Problem: "a weight must be a number"}
+		}
+		if weight == 0 {
+			continue // takes no share of the buckets
 		}
 		var name string
-		switch v := bucket[0].(type) {
+		switch v := names[i].(type) {
 		case string:
 			name = v
 		case bool:
 			name = strconv.FormatBool(v)
 		default:
-			return outcome{}, &Error{Flag: fs.key, Path: bp + "[0]", Construct: "fractional", Problem: "a variant computed from the context inside fractional is not supported yet; use a variant name"}
-		}
-		weight := uint64(1)
-		if len(bucket) == 2 {
-			n, ok := bucket[1].(json.Number)
-			if !ok {
-				return outcome{}, &Error{Flag: fs.key, Path: bp + "[1]", Construct: "fractional", Problem: "a weight computed from the context is not supported yet; use a number"}
-			}
-			f, err := n.Float64()
-			if err != nil || f != math.Trunc(f) || f > 1<<32 {
-				return outcome{}, &Error{Flag: fs.key, Path: bp + "[1]", Construct: "fractional", Problem: "weights must be whole numbers up to 2^32"}
-			}
-			weight = uint64(max(f, 0))
+			return nil, &Error{Flag: fs.key, Path: bp + "[0]", Construct: "fractional", Problem: "a bucket's variant must be a name"}
 		}
 		if _, defined := fs.variants[name]; !defined {
-			if weight > 0 {
-				return outcome{}, &Error{Flag: fs.key, Path: bp + "[0]", Construct: "fractional", Problem: fmt.Sprintf("variant %q is not defined in variants", name)}
-			}
-			continue
+			return nil, &Error{Flag: fs.key, Path: bp + "[0]", Construct: "fractional", Problem: fmt.Sprintf("variant %q is not defined in variants", name)}
 		}
-		if i := slices.IndexFunc(ro.Variants, func(w evaluator.WeightedVariant) bool { return w.Variant == name }); i >= 0 {
-			ro.Variants[i].Weight += weight
-		} else {
+		switch last := len(ro.Variants) - 1; {
+		case last >= 0 && ro.Variants[last].Variant == name: // next to each other: one share
+			ro.Variants[last].Weight += weight
+		case slices.ContainsFunc(ro.Variants, func(w evaluator.WeightedVariant) bool { return w.Variant == name }):
+			return nil, &Error{Flag: fs.key, Path: bp + "[0]", Construct: "fractional", Problem: fmt.Sprintf("variant %q has two buckets with others between them; a rollout cannot keep that order", name)}
+		default:
 			ro.Variants = append(ro.Variants, evaluator.WeightedVariant{Variant: name, Weight: weight})
 		}
-		total += weight
 	}
-	if total == 0 {
-		return outcome{}, nil // flagd: null
+	if len(ro.Variants) == 0 {
+		return nil, nil
 	}
-	return outcome{rollout: ro}, nil
+	return &ro, nil
+}
+
+// alternative is one result of an expression inside fractional: value
+// when conds hold.
+type alternative struct {
+	conds []evaluator.Condition
+	value any
+}
+
+// alternatives translates a fractional bucket's variant or weight: a
+// constant, or an "if" whose results are constants (or further ifs).
+// The alternatives are ordered and exhaustive.
+func (t *translator) alternatives(fs *flagScope, path string, expr any) ([]alternative, error) {
+	m, ok := expr.(map[string]any)
+	if !ok {
+		return []alternative{{value: expr}}, nil
+	}
+	op, args, err := operation(path, m)
+	if err != nil {
+		return nil, err
+	}
+	switch op {
+	case "$ref":
+		inner, rp, err := t.ref(fs, path, args)
+		if err != nil {
+			return nil, err
+		}
+		defer fs.pop()
+		return t.alternatives(fs, rp, inner)
+	case "if", "?:":
+		p := path + "." + op
+		var out []alternative
+		i := 0
+		for ; i+1 < len(args); i += 2 {
+			d, err := t.condition(fs, fmt.Sprintf("%s[%d]", p, i), args[i])
+			if err != nil {
+				return nil, err
+			}
+			then, err := t.alternatives(fs, fmt.Sprintf("%s[%d]", p, i+1), args[i+1])
+			if err != nil {
+				return nil, err
+			}
+			for _, conj := range d.terms {
+				for _, a := range then {
+					out = append(out, alternative{conds: joinConds(conj, a.conds), value: a.value})
+				}
+			}
+			if d.always {
+				return append(out, then...), nil
+			}
+		}
+		if i < len(args) {
+			rest, err := t.alternatives(fs, fmt.Sprintf("%s[%d]", p, i), args[i])
+			if err != nil {
+				return nil, err
+			}
+			return append(out, rest...), nil
+		}
+		return append(out, alternative{}), nil
+	}
+	return nil, &Error{Flag: fs.key, Path: path + "." + op, Construct: op, Problem: "a bucket's variant or weight read from the context cannot be translated; choose between constants with \"if\""}
 }
 
 // bucketKey reads fractional's bucketing expression: a var (the seed is

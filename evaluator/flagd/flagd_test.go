@@ -238,10 +238,53 @@ func TestTestbedFlagsTranslate(t *testing.T) {
 		skipped = append(skipped, s.Flag)
 	}
 	assert.ElementsMatch(t, []string{
-		"fractional-as-condition-flag", "fractional-as-condition-false-flag", // fractional as a condition
-		"fractional-nested-if-flag", "fractional-nested-var-flag", "fractional-nested-weight-flag", // computed buckets
+		"fractional-nested-var-flag",        // a bucket's variant read from the context
 		"ref-to-nonexistent-evaluator-flag", // invalid: flagd answers PARSE_ERROR
 	}, skipped)
 	_, err = evaluator.Compile(res.Ruleset)
 	require.NoError(t, err)
+}
+
+// TestFractionalComputedBuckets: buckets whose variant or weight is an
+// "if" expand into one rule per combination, each with its own rollout
+// (the flagd testbed's @fractional-nested flags); fractional as the
+// condition of an "if" becomes a rollout over the if's results.
+func TestFractionalComputedBuckets(t *testing.T) {
+	ev := load(t, `{"flags": {
+	  "nested-if": {"state": "ENABLED", "defaultVariant": "fallback", "variants": {"premium": "premium", "standard": "standard", "fallback": "fallback"},
+	    "targeting": {"fractional": [{"var": "targetingKey"},
+	      [{"if": [{"==": [{"var": "tier"}, "premium"]}, "premium", "standard"]}, 50], ["standard", 50]]}},
+	  "nested-weight": {"state": "ENABLED", "defaultVariant": "fallback", "variants": {"red": "red", "blue": "blue", "fallback": "fallback"},
+	    "targeting": {"fractional": [{"var": "targetingKey"},
+	      ["red", {"if": [{"==": [{"var": "tier"}, "premium"]}, 100, 0]}], ["blue", 10]]}},
+	  "as-condition": {"state": "ENABLED", "defaultVariant": "fallback", "variants": {"big": "hundreds", "small": "ones", "fallback": "zero"},
+	    "targeting": {"if": [{"fractional": [[false, 0], [true, 100]]}, "big", "small"]}},
+	  "as-condition-none": {"state": "ENABLED", "defaultVariant": "fallback", "variants": {"big": "hundreds", "small": "ones", "fallback": "zero"},
+	    "targeting": {"if": [{"fractional": [[false, 0], [true, 0]]}, "big", "small"]}}}}`)
+	for _, tc := range []struct {
+		flag, key, tier, want string
+	}{
+		// The testbed's expectations: jon@company.com falls in the first
+		// half, user1 in the second.
+		{"nested-if", "jon@company.com", "premium", "premium"},
+		{"nested-if", "jon@company.com", "basic", "standard"},
+		{"nested-if", "user1", "premium", "standard"},
+		{"nested-weight", "jon@company.com", "premium", "red"},
+		{"nested-weight", "jon@company.com", "basic", "blue"},
+		{"nested-weight", "user1", "basic", "blue"},
+		{"as-condition", "some-targeting-key", "", "big"},
+		{"as-condition-none", "some-targeting-key", "", "small"}, // null is falsy: the else
+	} {
+		got := ev.Evaluate(tc.flag, map[string]any{"targetingKey": tc.key, "tier": tc.tier}).Variant
+		assert.Equalf(t, tc.want, got, "%s %s %s", tc.flag, tc.key, tc.tier)
+	}
+
+	_, err := flagd.Translate([]byte(`{"flags": {"f": {"state": "ENABLED", "variants": {"a": "a", "b": "b"},
+	  "targeting": {"fractional": [["a", 1], ["b", 1], ["a", 1]]}}}}`), flagd.Options{})
+	assert.ErrorContains(t, err, `variant "a" has two buckets with others between them`)
+	res, err := flagd.Translate([]byte(`{"flags": {"f": {"state": "ENABLED", "variants": {"a": "a", "b": "b"},
+	  "targeting": {"fractional": [["a", 1], ["a", 2], ["b", 0], ["b", 1]]}}}}`), flagd.Options{})
+	require.NoError(t, err)
+	ro := res.Ruleset.Flags["f"].Rules[0].Serve.Rollout
+	assert.Equal(t, []evaluator.WeightedVariant{{Variant: "a", Weight: 3}, {Variant: "b", Weight: 1}}, ro.Variants, "neighbours merge; zero weights take no share")
 }
