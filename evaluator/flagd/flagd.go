@@ -485,6 +485,9 @@ func (t *translator) ifChain(fs *flagScope, path string, args []any) ([]branch, 
 				out = append(out, branch{conds: joinConds(conj, b.conds), out: b.out})
 			}
 		}
+		if len(out) > maxRules {
+			return nil, &Error{Flag: fs.key, Path: cp, Construct: "if", Problem: fmt.Sprintf("expands into more than %d rules; simplify the targeting", maxRules)}
+		}
 		if dnf.always {
 			return append(out, then...), nil // nothing after it is reached
 		}
@@ -592,6 +595,9 @@ func (t *translator) condition(fs *flagScope, path string, expr any) (dnf, error
 					return never, err
 				}
 				out = and(out, d)
+				if len(out.terms) > maxTerms {
+					return never, &Error{Flag: fs.key, Path: p, Construct: op, Problem: fmt.Sprintf("expands into more than %d rules; simplify the condition", maxTerms)}
+				}
 			}
 			return out, nil
 		case "or":
@@ -603,6 +609,9 @@ func (t *translator) condition(fs *flagScope, path string, expr any) (dnf, error
 				}
 				out.terms = append(out.terms, d.terms...)
 				out.always = out.always || d.always
+				if len(out.terms) > maxTerms {
+					return never, &Error{Flag: fs.key, Path: p, Construct: op, Problem: fmt.Sprintf("expands into more than %d rules; simplify the condition", maxTerms)}
+				}
 			}
 			if out.always {
 				return dnf{always: true}, nil
@@ -1070,6 +1079,14 @@ func (t *translator) fractionalCondition(fs *flagScope, path string, i int, args
 
 // maxCombinations bounds the rules one fractional expands into.
 const maxCombinations = 64
+
+// maxTerms bounds the alternatives a condition expands into (an "and" of
+// "or"s multiplies them), and maxRules the rules of one flag, so that a
+// small document cannot expand into an enormous ruleset.
+const (
+	maxTerms = 256
+	maxRules = 1024
+)
 
 // rollout builds one rollout of fractional from each bucket's variant name
 // and weight; nil when the weights add up to 0 (flagd: null).
