@@ -11,6 +11,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 )
@@ -241,9 +242,47 @@ func load64(w string) uint64 {
 }
 
 // AppendTime appends t as encoding/json writes a time.Time: an RFC 3339
-// string with nanoseconds as needed.
+// string with nanoseconds as needed. For UTC times in years 1970 to 9999
+// (every event's creation date) the date and time of day are formatted
+// once per second and reused, and only the fraction is written per call.
 func AppendTime(b []byte, t time.Time) []byte {
 	b = append(b, '"')
-	b = t.AppendFormat(b, time.RFC3339Nano)
-	return append(b, '"')
+	sec := t.Unix()
+	if t.Location() != time.UTC || sec < 0 || sec > maxCachedSecond {
+		b = t.AppendFormat(b, time.RFC3339Nano)
+		return append(b, '"')
+	}
+	c := lastSecond.Load()
+	if c == nil || c.sec != sec {
+		c = &formattedSecond{sec: sec}
+		t.AppendFormat(c.text[:0], "2006-01-02T15:04:05")
+		lastSecond.Store(c)
+	}
+	b = append(b, c.text[:]...)
+	if ns := t.Nanosecond(); ns != 0 {
+		var frac [10]byte // "." and nine digits
+		frac[0] = '.'
+		for i := 9; i >= 1; i-- {
+			frac[i] = byte('0' + ns%10)
+			ns /= 10
+		}
+		n := 10
+		for frac[n-1] == '0' {
+			n--
+		}
+		b = append(b, frac[:n]...)
+	}
+	return append(b, 'Z', '"')
 }
+
+// formattedSecond is one second's "2006-01-02T15:04:05", shared by the
+// events created within it.
+type formattedSecond struct {
+	sec  int64
+	text [19]byte
+}
+
+var lastSecond atomic.Pointer[formattedSecond]
+
+// maxCachedSecond is 9999-12-31T23:59:59Z: later years have more digits.
+const maxCachedSecond = 253402300799

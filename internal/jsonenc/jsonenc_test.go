@@ -129,3 +129,28 @@ func BenchmarkAppendString(b *testing.B) {
 		})
 	}
 }
+
+// TestAppendTimeMatchesRFC3339Nano: the per-second cache writes exactly
+// what time.RFC3339Nano does, for fractions with and without trailing
+// zeros, across second boundaries, and outside the cached range.
+func TestAppendTimeMatchesRFC3339Nano(t *testing.T) {
+	base := time.Date(2026, 12, 6, 23, 59, 58, 0, time.UTC)
+	var times []time.Time
+	for _, ns := range []int{0, 1, 10, 120_000_000, 123_456_789, 999_999_999, 500_000_000} {
+		for s := 0; s < 3; s++ {
+			times = append(times, base.Add(time.Duration(s)*time.Second+time.Duration(ns)))
+		}
+	}
+	times = append(times,
+		time.Unix(0, 0).UTC(), time.Unix(-1, 5).UTC(), time.Date(9999, 12, 31, 23, 59, 59, 1, time.UTC),
+		time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), base.In(time.FixedZone("x", 3600)))
+	for i := range 2000 {
+		times = append(times, base.Add(time.Duration(i)*7_919_113*time.Nanosecond))
+	}
+	for _, tm := range times {
+		want := `"` + tm.Format(time.RFC3339Nano) + `"`
+		if got := string(AppendTime(nil, tm)); got != want {
+			t.Fatalf("AppendTime(%v) = %s, want %s", tm, got, want)
+		}
+	}
+}
