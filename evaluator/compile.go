@@ -34,6 +34,7 @@ type flag struct {
 	targets     stringIndex // targeting keys
 	targetVars  []int       // variant index per targets position
 	rules       []rule
+	ruleIndex   *ruleIndex // nil unless many rules are plain "in" tests of one attribute
 	def         serve
 	static      bool // no targets and no rules
 	metadata    map[string]any
@@ -417,6 +418,9 @@ func (fc *flagCompiler) rules() error {
 			return err
 		}
 		fc.f.rules = append(fc.f.rules, rule{id: r.ID, conds: conds, serve: s, trackEvents: r.TrackEvents})
+	}
+	if fc.build {
+		fc.f.ruleIndex = newRuleIndex(fc.f.rules)
 	}
 	return nil
 }

@@ -35,12 +35,24 @@ func (f *flag) decide(ctx map[string]any) decision {
 			}
 		}
 	}
-	for i := range f.rules {
-		r := &f.rules[i]
-		if allMatch(r.conds, ctx) {
-			d := r.serve.decide(ctx, ReasonTargetingMatch)
-			d.rule = i
-			return d
+	if ix := f.ruleIndex; ix != nil {
+		first := ix.firstMatch(ctx, len(f.rules))
+		for _, i := range ix.others {
+			if int(i) > first {
+				break
+			}
+			if r := &f.rules[i]; allMatch(r.conds, ctx) {
+				return r.serve.decideRule(ctx, int(i))
+			}
+		}
+		if first < len(f.rules) {
+			return f.rules[first].serve.decideRule(ctx, first)
+		}
+	} else {
+		for i := range f.rules {
+			if r := &f.rules[i]; allMatch(r.conds, ctx) {
+				return r.serve.decideRule(ctx, i)
+			}
 		}
 	}
 	if !f.def.present() {
@@ -51,6 +63,13 @@ func (f *flag) decide(ctx map[string]any) decision {
 		reason = ReasonStatic
 	}
 	return f.def.decide(ctx, reason)
+}
+
+// decideRule is decide for rule i, which matched.
+func (s *serve) decideRule(ctx map[string]any, i int) decision {
+	d := s.decide(ctx, ReasonTargetingMatch)
+	d.rule = i
+	return d
 }
 
 // decide serves a fixed variant with reason, or buckets a rollout (SPLIT).

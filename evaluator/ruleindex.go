@@ -1,0 +1,112 @@
+package evaluator
+
+import "slices"
+
+// ruleIndex serves a flag's rules that are each one plain "in" test of
+// strings on the same attribute (a list of customers per variant, say)
+// with one hash lookup instead of a scan: it maps each listed value to the
+// first such rule that lists it. Rules of other shapes, interleaved or
+// not, are still tried in order, so the first rule that matches still
+// serves.
+type ruleIndex struct {
+	attr   attrRef
+	values stringIndex
+	first  []int32 // per position in values: the first indexed rule listing it
+	others []int32 // the rules the index does not cover, in order
+}
+
+// minIndexedRules is how many rules of the indexable shape a flag needs
+// before the index is built: below it, scanning a few rules is as fast as
+// hashing the attribute.
+const minIndexedRules = 8
+
+// indexable reports whether r is one non-negated "in" condition whose
+// values are all strings, and returns that condition.
+func indexable(r *rule) (*condition, bool) {
+	if len(r.conds) != 1 {
+		return nil, false
+	}
+	c := &r.conds[0]
+	if c.op.name != OpIn || c.negate || len(c.nums) > 0 || c.bools != [2]bool{} {
+		return nil, false
+	}
+	return c, len(c.strs) > 0 || c.strSet != nil
+}
+
+// newRuleIndex builds the index for the attribute with the most indexable
+// rules, or returns nil when no attribute has minIndexedRules of them.
+func newRuleIndex(rules []rule) *ruleIndex {
+	count := map[string]int{}
+	for i := range rules {
+		if c, ok := indexable(&rules[i]); ok {
+			count[c.attr.name]++
+		}
+	}
+	best, n := "", 0
+	for name, k := range count {
+		if k > n || (k == n && name < best) {
+			best, n = name, k
+		}
+	}
+	if n < minIndexedRules {
+		return nil
+	}
+	ix := &ruleIndex{}
+	var keys []string
+	pos := map[string]int{}
+	for i := range rules {
+		c, ok := indexable(&rules[i])
+		if !ok || c.attr.name != best {
+			ix.others = append(ix.others, int32(i))
+			continue
+		}
+		ix.attr = c.attr
+		values := c.strs
+		if c.strSet != nil {
+			values = c.strSet.keys
+		}
+		for _, v := range values {
+			if _, seen := pos[v]; !seen {
+				pos[v] = len(keys)
+				keys = append(keys, v)
+				ix.first = append(ix.first, int32(i))
+			}
+		}
+	}
+	// newStringIndex keeps keys in the order given; first follows it.
+	ix.values = newStringIndex(slices.Clip(keys))
+	return ix
+}
+
+// firstMatch returns the first indexed rule that matches ctx, or none
+// (len(rules), which no rule position reaches). It matches as the
+// conditions would: the attribute's string, or any string element of a
+// list attribute; other types never match string values.
+func (ix *ruleIndex) firstMatch(ctx map[string]any, none int) int {
+	v, ok := ix.attr.lookup(ctx)
+	if !ok {
+		return none
+	}
+	best := none
+	switch t := v.(type) {
+	case string:
+		if p := ix.values.find(t); p >= 0 {
+			best = int(ix.first[p])
+		}
+	case []string:
+		for _, s := range t {
+			if p := ix.values.find(s); p >= 0 {
+				best = min(best, int(ix.first[p]))
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if s, isString := e.(string); isString {
+				if p := ix.values.find(s); p >= 0 {
+					best = min(best, int(ix.first[p]))
+				}
+			}
+		}
+	}
+	return best
+}
