@@ -7,7 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"strings"
+	"sync"
 
 	"github.com/open-feature/go-sdk/openfeature"
 	otelglobal "go.opentelemetry.io/otel"
@@ -58,6 +60,7 @@ type Options struct {
 type Hook struct {
 	openfeature.UnimplementedHook
 	key      []byte
+	macs     sync.Pool // of hash.Hash: HMAC-SHA-256 with key, reset after use
 	requests metric.Int64Counter
 	errors   metric.Int64Counter
 }
@@ -91,6 +94,7 @@ func NewHook(o Options) (*Hook, error) {
 	h := &Hook{requests: requests, errors: errs}
 	if o.ContextIDKey != nil {
 		h.key = append([]byte(nil), o.ContextIDKey...)
+		h.macs.New = func() any { return hmac.New(sha256.New, h.key) }
 	}
 	return h, nil
 }
@@ -161,10 +165,13 @@ func (h *Hook) contextID(ec openfeature.EvaluationContext) (string, bool) {
 	if anon, _ := ec.Attribute("anonymous").(bool); anon {
 		return "", false
 	}
-	mac := hmac.New(sha256.New, h.key)
+	mac := h.macs.Get().(hash.Hash)
 	mac.Write([]byte(tk))
 	var sum [sha256.Size]byte
-	return hex.EncodeToString(mac.Sum(sum[:0])[:contextIDBytes]), true
+	id := hex.EncodeToString(mac.Sum(sum[:0])[:contextIDBytes])
+	mac.Reset()
+	h.macs.Put(mac)
+	return id, true
 }
 
 // valueAttribute converts a flag value to feature_flag.result.value;
