@@ -137,8 +137,8 @@ func TestEventAttributes(t *testing.T) {
 		"feature_flag.context.id":     pseudonym(testKey, userKey),
 	}
 	for k, v := range want {
-		if got[k].Emit() != v {
-			t.Errorf("event attribute %s = %q, want %q", k, got[k].Emit(), v)
+		if got[k].String() != v {
+			t.Errorf("event attribute %s = %q, want %q", k, got[k].String(), v)
 		}
 	}
 	if len(got) != len(want) {
@@ -166,7 +166,7 @@ func TestContextIDOmitted(t *testing.T) {
 				t.Fatalf("events = %+v, want one", events)
 			}
 			if v, ok := attrs(events[0])["feature_flag.context.id"]; ok {
-				t.Errorf("feature_flag.context.id = %q, want absent", v.Emit())
+				t.Errorf("feature_flag.context.id = %q, want absent", v.String())
 			}
 		})
 	}
@@ -181,11 +181,11 @@ func TestValueOnlyWhenMetadataOptsIn(t *testing.T) {
 	if len(events) != 2 {
 		t.Fatalf("events = %+v, want two", events)
 	}
-	if v := attrs(events[0])["feature_flag.result.value"]; v.Emit() != "Welcome" {
-		t.Errorf("banner: feature_flag.result.value = %q, want %q", v.Emit(), "Welcome")
+	if v := attrs(events[0])["feature_flag.result.value"]; v.String() != "Welcome" {
+		t.Errorf("banner: feature_flag.result.value = %q, want %q", v.String(), "Welcome")
 	}
 	if v, ok := attrs(events[1])["feature_flag.result.value"]; ok {
-		t.Errorf("secret-banner: feature_flag.result.value = %q, want absent", v.Emit())
+		t.Errorf("secret-banner: feature_flag.result.value = %q, want absent", v.String())
 	}
 }
 
@@ -197,8 +197,8 @@ func TestErrorType(t *testing.T) {
 	})
 	for i, want := range []string{"flag_not_found", "type_mismatch"} {
 		got := attrs(events[i])
-		if got["error.type"].Emit() != want || got["feature_flag.result.reason"].Emit() != "error" {
-			t.Errorf("event %d: error.type = %q, reason = %q, want %q, error", i, got["error.type"].Emit(), got["feature_flag.result.reason"].Emit(), want)
+		if got["error.type"].String() != want || got["feature_flag.result.reason"].String() != "error" {
+			t.Errorf("event %d: error.type = %q, reason = %q, want %q, error", i, got["error.type"].String(), got["feature_flag.result.reason"].String(), want)
 		}
 	}
 	errs := counts(t, h.reader, "feature_flag.evaluation.errors")
@@ -227,7 +227,7 @@ func counts(t *testing.T, r *sdkmetric.ManualReader, name string) map[string]int
 				var parts []string
 				for _, k := range []string{"feature_flag.key", "feature_flag.result.variant", "feature_flag.result.reason", "error.type"} {
 					if v, ok := dp.Attributes.Value(attribute.Key(k)); ok {
-						parts = append(parts, k+"="+v.Emit())
+						parts = append(parts, k+"="+v.String())
 					}
 				}
 				if dp.Attributes.Len() != len(parts) {
@@ -281,17 +281,17 @@ func TestNothingPersonalExported(t *testing.T) {
 	for _, s := range h.spans.Ended() {
 		exported = append(exported, s.Name(), s.Status().Description)
 		for _, kv := range s.Attributes() {
-			exported = append(exported, string(kv.Key), kv.Value.Emit())
+			exported = append(exported, string(kv.Key), kv.Value.String())
 		}
 		for _, e := range s.Events() {
 			exported = append(exported, e.Name)
 			for _, kv := range e.Attributes {
-				exported = append(exported, string(kv.Key), kv.Value.Emit())
+				exported = append(exported, string(kv.Key), kv.Value.String())
 			}
 		}
 		for _, l := range s.Links() {
 			for _, kv := range l.Attributes {
-				exported = append(exported, string(kv.Key), kv.Value.Emit())
+				exported = append(exported, string(kv.Key), kv.Value.String())
 			}
 		}
 	}
@@ -306,7 +306,7 @@ func TestNothingPersonalExported(t *testing.T) {
 			for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
 				points++
 				for _, kv := range dp.Attributes.ToSlice() {
-					exported = append(exported, string(kv.Key), kv.Value.Emit())
+					exported = append(exported, string(kv.Key), kv.Value.String())
 				}
 			}
 		}
