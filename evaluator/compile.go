@@ -172,7 +172,7 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	for i, key := range e.keys {
 		model := rs.Flags[key]
 		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build}
-		if err := fc.compile(rs.Version); err != nil {
+		if err := fc.compile(rs); err != nil {
 			return nil, err
 		}
 	}
@@ -264,13 +264,13 @@ type flagCompiler struct {
 	index    map[string]int // variant name → index in f.variants
 }
 
-func (fc *flagCompiler) compile(version string) error {
+func (fc *flagCompiler) compile(rs *Ruleset) error {
 	for _, step := range []func() error{fc.kind, fc.variants, fc.offVariant, fc.prerequisites, fc.targets, fc.rules, fc.defaultServe} {
 		if err := step(); err != nil {
 			return err
 		}
 	}
-	return fc.metadata(version)
+	return fc.metadata(rs)
 }
 
 // kind checks the flag type and copies the switches.
@@ -435,11 +435,15 @@ func (fc *flagCompiler) defaultServe() error {
 	return err
 }
 
-// metadata checks the flag's metadata and adds the ruleset version.
-func (fc *flagCompiler) metadata(version string) error {
+// metadata checks the flag's metadata and adds the ruleset's identity:
+// "rulesetTenantId", "rulesetEnvironment" and "rulesetVersion", each when
+// the ruleset has it. They let a hook name the flag set and its version
+// (OpenTelemetry's feature_flag.set.id and feature_flag.version) without
+// the provider knowing about the hook.
+func (fc *flagCompiler) metadata(rs *Ruleset) error {
 	m := fc.m
-	if len(m.Metadata) > 0 || version != "" {
-		fc.f.metadata = make(map[string]any, len(m.Metadata)+1)
+	if len(m.Metadata) > 0 || rs.TenantID != "" || rs.Environment != "" || rs.Version != "" {
+		fc.f.metadata = make(map[string]any, len(m.Metadata)+3)
 	}
 	for _, k := range sortedKeys(m.Metadata) {
 		v, err := metadataValue(pathKey(fc.path+".metadata", k), m.Metadata[k])
@@ -448,8 +452,10 @@ func (fc *flagCompiler) metadata(version string) error {
 		}
 		fc.f.metadata[k] = v
 	}
-	if version != "" {
-		fc.f.metadata["rulesetVersion"] = version
+	for k, v := range map[string]string{"rulesetTenantId": rs.TenantID, "rulesetEnvironment": rs.Environment, "rulesetVersion": rs.Version} {
+		if v != "" {
+			fc.f.metadata[k] = v
+		}
 	}
 	return nil
 }

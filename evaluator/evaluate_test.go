@@ -470,7 +470,7 @@ func mutateJSON(v any) {
 }
 
 // TestEvaluateMetadata checks flag metadata: whole numbers as int64,
-// fractions as float64, plus rulesetVersion, and ruleId when a rule with an
+// fractions as float64, plus the ruleset's tenant, environment and version, and ruleId when a rule with an
 // id served.
 func TestEvaluateMetadata(t *testing.T) {
 	ev := mustLoadDoc(t, `{"schemaVersion": 1, "version": "v-7", "flags": {
@@ -507,9 +507,15 @@ func TestEvaluateMetadata(t *testing.T) {
 		})
 	}
 
-	// Without metadata and without a version there is nothing to report.
+	// The ruleset's tenant and environment are added like its version.
+	named := mustLoadDoc(t, `{"schemaVersion": 1, "tenantId": "acme", "environment": "production", "flags": {"f": {"type": "boolean", "variants": {"on": true}, "default": {"variant": "on"}}}}`)
+	want := map[string]any{"rulesetTenantId": "acme", "rulesetEnvironment": "production"}
+	r := named.Evaluate("f", nil)
+	assert.Equalf(t, want, r.Metadata, "Evaluate(%q).Metadata = %#v, want %#v", "f", r.Metadata, want)
+
+	// Without metadata, tenant, environment or version there is nothing to report.
 	bare := mustLoadDoc(t, `{"schemaVersion": 1, "flags": {"f": {"type": "boolean", "variants": {"on": true}, "default": {"variant": "on"}}}}`)
-	r := bare.Evaluate("f", nil)
+	r = bare.Evaluate("f", nil)
 	assert.Emptyf(t, r.Metadata, "Evaluate(%q).Metadata = %#v, want empty", "f", r.Metadata)
 }
 

@@ -1643,7 +1643,7 @@ func TestParseSpecExample(t *testing.T) {
 		r := ev.Evaluate("new-checkout", map[string]any{"targetingKey": "user-1"})
 		assert.Equal(t, evaluator.Result{
 			Value: true, Variant: "on", Reason: evaluator.ReasonTargetingMatch, FlagType: evaluator.TypeBoolean,
-			Metadata: map[string]any{"owner": "payments", "ticket": int64(1234), "rulesetVersion": "42"},
+			Metadata: map[string]any{"owner": "payments", "ticket": int64(1234), "rulesetTenantId": "acme", "rulesetEnvironment": "production", "rulesetVersion": "42"},
 		}, r, `Evaluate("new-checkout", user-1)`)
 	})
 }

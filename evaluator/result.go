@@ -107,8 +107,9 @@ type Result struct {
 	Variant string
 	// RuleID is the ID of the rule that served, if it has one.
 	RuleID string
-	// Metadata is the flag's metadata with "rulesetVersion" added when the
-	// ruleset has a version, and "ruleId" when a rule with an id served.
+	// Metadata is the flag's metadata with "rulesetTenantId",
+	// "rulesetEnvironment" and "rulesetVersion" added when the ruleset has
+	// them, and "ruleId" when a rule with an id served.
 	// Whole numbers are int64, others float64. The map is shared by all
 	// results of the flag (or rule) and must not be modified. It is nil
 	// when there is nothing to report.

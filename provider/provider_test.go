@@ -64,6 +64,8 @@ func TestEvaluationThroughOpenFeature(t *testing.T) {
 	assert.Equal(t, int64(1234), b.FlagMetadata["ticket"], "whole metadata numbers are int64")
 	assert.Equal(t, 0.5, b.FlagMetadata["ratio"])
 	assert.Equal(t, "flagtest-1", b.FlagMetadata["rulesetVersion"])
+	assert.Equal(t, "test", b.FlagMetadata["rulesetTenantId"])
+	assert.Equal(t, "test", b.FlagMetadata["rulesetEnvironment"])
 
 	b, err = client.BooleanValueDetails(ctx, "bool", true, openfeature.NewEvaluationContext("user-2", nil))
 	require.NoError(t, err)
