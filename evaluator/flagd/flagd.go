@@ -22,7 +22,15 @@
 //   - "==" compares as the "in" operator does: "29" is not 29 (JsonLogic
 //     coerces).
 //   - A negated comparison ("!=", "!") never matches a missing attribute;
-//     in JsonLogic, null != "x" is true.
+//     in JsonLogic, null != "x" is true. Nor do ordering comparisons
+//     ("<", …), where JsonLogic reads null as 0.
+//   - A list attribute matches when any element does, as everywhere in
+//     Switchyard: {"==": [{"var": "tags"}, "a"]} holds for ["a", "b"],
+//     and {"in": ["beta", {"var": "groups"}]} (a substring test, as for a
+//     string attribute) holds when an element contains "beta"; JsonLogic
+//     compares the whole list, or tests membership.
+//   - A null result before other results (an "if" branch of null) serves
+//     the default variant with reason TARGETING_MATCH (flagd: DEFAULT).
 //   - sem_ver accepts full SemVer 2.0 attribute values only ("1.2" and
 //     numbers do not match; a leading "V" is not stripped); a partial
 //     version written in the document ("1", "1.2") is completed with zeros.
@@ -440,6 +448,13 @@ func (t *translator) result(fs *flagScope, path string, expr any) ([]branch, err
 		if dnf.always {
 			return append(out, branch{out: fs.variantOutcome("true")}), nil
 		}
+		if len(dnf.terms) == 1 && len(dnf.terms[0]) == 1 {
+			if c := dnf.terms[0][0]; c.Operator == evaluator.OpIn && !c.Negate {
+				// == and in never yield null: whatever did not match,
+				// a missing attribute too, is false.
+				return append(out, branch{out: fs.variantOutcome("false")}), nil
+			}
+		}
 		if neg, ok := dnf.negation(); ok {
 			for _, conj := range neg {
 				out = append(out, branch{conds: conj, out: fs.variantOutcome("false")})
@@ -588,6 +603,9 @@ func (t *translator) condition(fs *flagScope, path string, expr any) (dnf, error
 			defer fs.pop()
 			return t.condition(fs, rp, inner)
 		case "and":
+			if len(args) == 0 {
+				return isNull, nil // JsonLogic: and of nothing is not true
+			}
 			out := dnf{always: true}
 			for i, a := range args {
 				d, err := t.condition(fs, fmt.Sprintf("%s[%d]", p, i), a)
@@ -716,8 +734,8 @@ func (t *translator) operand(fs *flagScope, path string, v any) (operand, error)
 // pointer turns a JsonLogic var name into a condition attribute: a
 // top-level name, or a JSON Pointer for a dotted name.
 func pointer(name string) string {
-	if !strings.Contains(name, ".") {
-		return name
+	if !strings.Contains(name, ".") && !strings.HasPrefix(name, "/") {
+		return name // a plain top-level key
 	}
 	parts := strings.Split(name, ".")
 	for i, p := range parts {
@@ -1002,21 +1020,37 @@ func (t *translator) fractional(fs *flagScope, path string, args []any) ([]branc
 	return out, nil
 }
 
-// fractionalResult is fractional in result position. flagd yields null
-// when the bucketing attribute is missing: the default, not an error, so
-// each rollout keyed by an attribute requires it.
+// fractionalResult is fractional in result position. flagd hashes the
+// bucketing expression's string when it has one; when it is missing it
+// falls back to the flag key and the targeting key (the rollout's
+// defaults), and without a targeting key fractional yields null: the
+// default, not an error. So each rollout keyed by an attribute requires
+// it, a copy keyed by the targeting key follows, and every copy keyed by
+// the targeting key requires one.
 func (t *translator) fractionalResult(fs *flagScope, path string, args []any) ([]branch, error) {
 	branches, err := t.fractional(fs, path, args)
 	if err != nil {
 		return nil, err
 	}
-	for i, b := range branches {
-		if ro := b.out.rollout; ro != nil && ro.BucketBy != "" {
+	hasKey := evaluator.Condition{Attribute: "targetingKey", Operator: evaluator.OpExists}
+	var out, fallback []branch
+	for _, b := range branches {
+		ro := b.out.rollout
+		switch {
+		case ro == nil:
+			out = append(out, b)
+		case ro.BucketBy != "":
 			has := evaluator.Condition{Attribute: ro.BucketBy, Operator: evaluator.OpExists}
-			branches[i].conds = joinConds([]evaluator.Condition{has}, b.conds)
+			out = append(out, branch{conds: joinConds([]evaluator.Condition{has}, b.conds), out: b.out})
+			byKey := *ro
+			byKey.Seed, byKey.BucketBy = nil, ""
+			fallback = append(fallback, branch{conds: joinConds([]evaluator.Condition{hasKey}, b.conds), out: outcome{rollout: &byKey}})
+		default:
+			out = append(out, branch{conds: joinConds([]evaluator.Condition{hasKey}, b.conds), out: b.out})
 		}
 	}
-	return append(branches, branch{}), nil
+	out = append(out, fallback...)
+	return append(out, branch{}), nil
 }
 
 // fractionalCondition translates an "if" whose condition args[i] is a
@@ -1093,6 +1127,7 @@ const (
 func (t *translator) rollout(fs *flagScope, path string, offset int, base evaluator.Rollout, names, weights []any) (*evaluator.Rollout, error) {
 	ro := base
 	ro.Variants = nil
+	var total uint64
 	for i := range names {
 		bp := fmt.Sprintf("%s[%d]", path, i+offset)
 		var weight uint64
@@ -1109,6 +1144,9 @@ func (t *translator) rollout(fs *flagScope, path string, offset int, base evalua
 		}
 		if weight == 0 {
 			continue // takes no share of the buckets
+		}
+		if total += weight; total > 1<<32 {
+			return nil, &Error{Flag: fs.key, Path: path, Construct: "fractional", Problem: "weights add up to more than 2^32"}
 		}
 		var name string
 		switch v := names[i].(type) {

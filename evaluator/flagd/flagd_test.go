@@ -288,3 +288,51 @@ func TestFractionalComputedBuckets(t *testing.T) {
 	ro := res.Ruleset.Flags["f"].Rules[0].Serve.Rollout
 	assert.Equal(t, []evaluator.WeightedVariant{{Variant: "a", Weight: 3}, {Variant: "b", Weight: 1}}, ro.Variants, "neighbours merge; zero weights take no share")
 }
+
+// TestReviewedEdges pins behaviour found in review: fractional's fallback
+// to the flag key and targeting key, a boolean result of == with a
+// missing attribute, var names starting with "/", the sum of weights, and
+// an empty and.
+func TestReviewedEdges(t *testing.T) {
+	ev := load(t, `{"flags": {
+	  "by-attr": {"state": "ENABLED", "defaultVariant": "d", "variants": {"a": "a", "b": "b", "d": "d"},
+	    "targeting": {"fractional": [{"var": "uid"}, ["a", 50], ["b", 50]]}},
+	  "by-key": {"state": "ENABLED", "defaultVariant": "d", "variants": {"a": "a", "b": "b", "d": "d"},
+	    "targeting": {"fractional": [["a", 50], ["b", 50]]}},
+	  "eq": {"state": "ENABLED", "defaultVariant": "true", "variants": {"true": true, "false": false},
+	    "targeting": {"==": [{"var": "beta"}, "yes"]}},
+	  "slash": {"state": "ENABLED", "defaultVariant": "d", "variants": {"x": "x", "d": "d"},
+	    "targeting": {"if": [{"==": [{"var": "/plan"}, "pro"]}, "x", null]}},
+	  "empty-and": {"state": "ENABLED", "defaultVariant": "d", "variants": {"x": "x", "d": "d"},
+	    "targeting": {"if": [{"and": []}, "x", null]}}}}`)
+	// A missing bucketing attribute falls back to flag key + targeting
+	// key, as the shorthand buckets; no targeting key either: the default.
+	for _, key := range []string{"u1", "u2", "u3", "u4", "u5", "u6"} {
+		want := "a"
+		if _, bucket := evaluator.FlagdBucket("by-attr", key, 100); bucket >= 50 {
+			want = "b"
+		}
+		assert.Equal(t, want, ev.Evaluate("by-attr", map[string]any{"targetingKey": key}).Variant, key)
+		_, byValue := evaluator.FlagdBucket("", "v-"+key, 100)
+		want = map[bool]string{true: "a", false: "b"}[byValue < 50]
+		assert.Equal(t, want, ev.Evaluate("by-attr", map[string]any{"targetingKey": key, "uid": "v-" + key}).Variant, key)
+	}
+	for _, flag := range []string{"by-attr", "by-key"} {
+		r := ev.Evaluate(flag, map[string]any{})
+		assert.Equal(t, "d", r.Variant, flag)
+		assert.Equal(t, evaluator.ReasonDefault, r.Reason, flag)
+		assert.Empty(t, r.ErrorCode, flag)
+	}
+	assert.Equal(t, "false", ev.Evaluate("eq", map[string]any{}).Variant, `null == "yes" is false, not null`)
+	assert.Equal(t, "true", ev.Evaluate("eq", map[string]any{"beta": "yes"}).Variant)
+	assert.Equal(t, "x", ev.Evaluate("slash", map[string]any{"/plan": "pro"}).Variant, `the key "/plan", not a pointer`)
+	assert.Equal(t, "d", ev.Evaluate("slash", map[string]any{"plan": "pro"}).Variant)
+	assert.Equal(t, "d", ev.Evaluate("empty-and", nil).Variant, "an and of nothing does not hold")
+
+	res, err := flagd.Translate([]byte(`{"flags": {"ok": {"state": "ENABLED", "variants": {"a": 1}},
+	  "big": {"state": "ENABLED", "variants": {"a": "a", "b": "b"},
+	    "targeting": {"fractional": [["a", 4294967296], ["b", 1]]}}}}`), flagd.Options{SkipUntranslatable: true})
+	require.NoError(t, err, "an oversized total is a skippable translation error")
+	require.Len(t, res.Skipped, 1)
+	assert.Contains(t, res.Skipped[0].Error(), "weights add up to more than 2^32")
+}
