@@ -154,11 +154,15 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	if _, ok := rs.Segments[""]; ok {
 		return nil, errorf(`segments[""]`, "a segment name must not be empty")
 	}
+	var probs problems
 	segments := make(map[string]*segment, len(rs.Segments))
 	for _, name := range sortedKeys(rs.Segments) {
 		s, err := compileSegment(pathKey("segments", name), rs.Segments[name], build)
 		if err != nil {
-			return nil, err
+			// Keep the name, so references to the segment are not reported
+			// as dangling on top of its own problem.
+			probs.add(err)
+			s = &segment{}
 		}
 		segments[name] = s
 	}
@@ -170,12 +174,11 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	}
 	for i, key := range e.keys {
 		model := rs.Flags[key]
-		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build}
-		if err := fc.compile(rs.Version); err != nil {
-			return nil, err
-		}
+		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build, probs: &probs}
+		fc.compile(rs.Version)
 	}
-	if err := e.checkCycles(rs); err != nil {
+	probs.add(e.checkCycles(rs))
+	if err := probs.err(); err != nil {
 		return nil, err
 	}
 	if !build {
@@ -241,11 +244,14 @@ type conditionScope struct {
 
 func compileConditions(path string, list []Condition, scope conditionScope) ([]condition, error) {
 	out := make([]condition, len(list))
+	var probs problems
 	for i := range list {
 		var err error
-		if out[i], err = compileCondition(pathIndex(path, i), &list[i], scope); err != nil {
-			return nil, err
-		}
+		out[i], err = compileCondition(pathIndex(path, i), &list[i], scope)
+		probs.add(err)
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -261,15 +267,24 @@ type flagCompiler struct {
 	segments map[string]*segment
 	build    bool           // see conditionScope
 	index    map[string]int // variant name → index in f.variants
+	probs    *problems      // where every problem of the flag goes
 }
 
-func (fc *flagCompiler) compile(version string) error {
-	for _, step := range []func() error{fc.kind, fc.variants, fc.offVariant, fc.prerequisites, fc.targets, fc.rules, fc.defaultServe} {
+// compile runs the steps of compiling a flag. The type and the variants
+// come first and stop the flag at their first problem (every later step
+// refers to them); each later step is independent, so each reports its
+// problem and the next one runs.
+func (fc *flagCompiler) compile(version string) {
+	for _, step := range []func() error{fc.kind, fc.variants} {
 		if err := step(); err != nil {
-			return err
+			fc.probs.add(err)
+			return
 		}
 	}
-	return fc.metadata(version)
+	for _, step := range []func() error{fc.offVariant, fc.prerequisites, fc.targets, fc.rules, fc.defaultServe} {
+		fc.probs.add(step())
+	}
+	fc.probs.add(fc.metadata(version))
 }
 
 // kind checks the flag type and copies the switches.
@@ -404,17 +419,18 @@ func (fc *flagCompiler) rules() error {
 		rp := pathIndex(fc.path+".rules", i)
 		if r.ID != "" {
 			if prev, dup := ids[r.ID]; dup {
-				return errorf(rp+".id", "rule id %q is already used by rules[%d]; rule ids must be unique within a flag", r.ID, prev)
+				fc.probs.add(errorf(rp+".id", "rule id %q is already used by rules[%d]; rule ids must be unique within a flag", r.ID, prev))
+			} else {
+				ids[r.ID] = i
 			}
-			ids[r.ID] = i
 		}
+		// A rule's conditions and its serve are independent: report both.
 		conds, err := compileConditions(rp+".conditions", r.Conditions, conditionScope{segments: fc.segments, build: fc.build})
-		if err != nil {
-			return err
-		}
-		s, err := compileServe(rp+".serve", fc.f.key, &r.Serve, fc.lookup)
-		if err != nil {
-			return err
+		fc.probs.add(err)
+		s, err2 := compileServe(rp+".serve", fc.f.key, &r.Serve, fc.lookup)
+		fc.probs.add(err2)
+		if err != nil || err2 != nil {
+			continue
 		}
 		fc.f.rules = append(fc.f.rules, rule{id: r.ID, conds: conds, serve: s, trackEvents: r.TrackEvents})
 	}
@@ -619,6 +635,9 @@ func (e *Evaluator) checkCycles(rs *Ruleset) error {
 		state[key] = active
 		stack = append(stack, key)
 		for i, p := range rs.Flags[key].Prerequisites {
+			if p.Flag == key {
+				continue // reported by the flag's own prerequisites step
+			}
 			switch state[p.Flag] {
 			case active:
 				start := slices.Index(stack, p.Flag)

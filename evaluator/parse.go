@@ -11,7 +11,11 @@ import (
 // type, an unknown operator or variant, a dangling segment or flag
 // reference, a prerequisite cycle, bad rollout weights, an invalid regular
 // expression or version all reject the whole document with a
-// *ValidationError naming the JSON path.
+// *ValidationError naming the JSON path. Malformed JSON and problems of
+// the document's shape (unknown fields, wrong JSON types) stop at the
+// first; once the document has decoded, every other problem is reported,
+// as a *ValidationErrors when there is more than one (Problems lists
+// them in either case).
 //
 // Parse runs every check Compile runs but builds no Evaluator (no key
 // indexes, no precomputed results). To evaluate, use Load on bytes, or

@@ -1,0 +1,73 @@
+package evaluator_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/switchyardhq/switchyard/evaluator"
+)
+
+// threeMistakes has three independent problems: an unknown operator in one
+// flag, an unknown default variant in another, and a segment rule without
+// conditions.
+const threeMistakes = `{
+  "schemaVersion": 1,
+  "flags": {
+    "a": {"type": "boolean", "variants": {"on": true, "off": false},
+          "rules": [{"conditions": [{"attribute": "email", "operator": "endswith", "values": ["@x"]}], "serve": {"variant": "on"}}],
+          "default": {"variant": "off"}},
+    "b": {"type": "boolean", "variants": {"on": true, "off": false},
+          "default": {"variant": "of"}}
+  },
+  "segments": {"s": {"rules": [{"conditions": []}]}}
+}`
+
+func TestParseReportsEveryProblem(t *testing.T) {
+	wantPaths := []string{
+		"segments.s.rules[0].conditions",
+		"flags.a.rules[0].conditions[0].operator",
+		"flags.b.default.variant",
+	}
+	for name, run := range map[string]func([]byte) error{
+		"Parse": func(b []byte) error { _, err := evaluator.Parse(b); return err },
+		"Load":  func(b []byte) error { _, err := evaluator.Load(b); return err },
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := run([]byte(threeMistakes))
+			require.Error(t, err)
+			assert.True(t, errors.Is(err, evaluator.ErrInvalidRuleset), "%s error %v does not match ErrInvalidRuleset", name, err)
+			var list *evaluator.ValidationErrors
+			require.Truef(t, errors.As(err, &list), "%s error %v (%T) is not a *ValidationErrors", name, err, err)
+			var paths []string
+			for _, p := range list.Errors {
+				paths = append(paths, p.Path)
+			}
+			assert.Equal(t, wantPaths, paths, "%s(threeMistakes) problem paths", name)
+			assert.Equal(t, paths, pathsOf(evaluator.Problems(err)))
+			var first *evaluator.ValidationError
+			require.True(t, errors.As(err, &first), "errors.As finds the first problem")
+			assert.Equal(t, wantPaths[0], first.Path)
+			assert.Len(t, list.Unwrap(), 3)
+		})
+	}
+}
+
+func TestProblemsOfOneError(t *testing.T) {
+	_, err := evaluator.Parse([]byte(`{"schemaVersion": 1, "flags": {"b": {"type": "boolean", "variants": {"on": true}, "default": {"variant": "of"}}}}`))
+	var one *evaluator.ValidationError
+	require.True(t, errors.As(err, &one), "a single problem is a *ValidationError, got %T", err)
+	assert.Equal(t, []string{"flags.b.default.variant"}, pathsOf(evaluator.Problems(err)))
+	assert.Nil(t, evaluator.Problems(nil))
+	assert.Nil(t, evaluator.Problems(errors.New("other")))
+}
+
+func pathsOf(list []*evaluator.ValidationError) []string {
+	var out []string
+	for _, p := range list {
+		out = append(out, p.Path)
+	}
+	return out
+}
