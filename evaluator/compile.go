@@ -331,7 +331,8 @@ func (fc *flagCompiler) lookup(p, name string) (int, error) {
 	if i, ok := fc.index[name]; ok {
 		return i, nil
 	}
-	return 0, errorf(p, "unknown variant %q; the flag's variants are %s", name, strings.Join(sortedKeys(fc.m.Variants), ", "))
+	names := sortedKeys(fc.m.Variants)
+	return 0, errorf(p, "%s", unknownName("variant", name, names, "the flag's variants are "+strings.Join(names, ", ")))
 }
 
 func (fc *flagCompiler) offVariant() error {
@@ -357,7 +358,7 @@ func (fc *flagCompiler) prerequisites() error {
 		case p.Flag == fc.f.key:
 			return errorf(pp+".flag", "flag %q cannot be its own prerequisite", p.Flag)
 		case !ok:
-			return errorf(pp+".flag", "unknown flag %q: define it under flags or fix the key", p.Flag)
+			return errorf(pp+".flag", "%s", unknownName("flag", p.Flag, fc.e.keys, "define it under flags or fix the key"))
 		case len(p.Variants) == 0:
 			return errorf(pp+".variants", "list at least one variant of %q that satisfies the prerequisite", p.Flag)
 		}
@@ -366,7 +367,7 @@ func (fc *flagCompiler) prerequisites() error {
 		for j, name := range p.Variants {
 			k, found := slices.BinarySearch(other, name)
 			if !found {
-				return errorf(pathIndex(pp+".variants", j), "unknown variant %q of flag %q; its variants are %s", name, p.Flag, strings.Join(other, ", "))
+				return errorf(pathIndex(pp+".variants", j), "unknown variant %q of flag %q; its variants are %s%s", name, p.Flag, strings.Join(other, ", "), didYouMean(name, other))
 			}
 			cp.ok[k] = true
 		}

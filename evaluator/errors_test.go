@@ -2,6 +2,7 @@ package evaluator_test
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -70,4 +71,28 @@ func pathsOf(list []*evaluator.ValidationError) []string {
 		out = append(out, p.Path)
 	}
 	return out
+}
+
+func TestParseSuggestsNearNames(t *testing.T) {
+	const flag = `"type": "boolean", "variants": {"on": true, "off": false}`
+	for _, tc := range []struct{ name, doc, path, want string }{
+		{"operator", `{"schemaVersion": 1, "flags": {"f": {` + flag + `, "rules": [{"conditions": [{"attribute": "email", "operator": "endswith", "values": ["@x"]}], "serve": {"variant": "on"}}]}}}`,
+			"flags.f.rules[0].conditions[0].operator", `unknown operator "endswith"; `},
+		{"field", `{"schemaVersion": 1, "flag": {}}`, "flag", `unknown field "flag"; `},
+		{"variant", `{"schemaVersion": 1, "flags": {"f": {` + flag + `, "default": {"variant": "offf"}}}}`, "flags.f.default.variant", `unknown variant "offf"; `},
+		{"segment", `{"schemaVersion": 1, "segments": {"beta": {"included": ["u"]}}, "flags": {"f": {` + flag + `, "rules": [{"conditions": [{"operator": "inSegment", "values": ["Beta"]}], "serve": {"variant": "on"}}]}}}`,
+			"flags.f.rules[0].conditions[0].values[0]", `unknown segment "Beta"; `},
+		{"flag", `{"schemaVersion": 1, "flags": {"checkout": {` + flag + `}, "f": {` + flag + `, "prerequisites": [{"flag": "chekout", "variants": ["on"]}]}}}`,
+			"flags.f.prerequisites[0].flag", `unknown flag "chekout"; `},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := evaluator.Parse([]byte(tc.doc))
+			var ve *evaluator.ValidationError
+			require.Truef(t, errors.As(err, &ve), "Parse = %v (%T), want a *ValidationError", err, err)
+			assert.Equal(t, tc.path, ve.Path)
+			assert.Contains(t, ve.Message, tc.want)
+			wants := map[string]string{"operator": "endsWith", "field": "flags", "variant": "off", "segment": "beta", "flag": "checkout"}
+			assert.Truef(t, strings.HasSuffix(ve.Message, `; did you mean "`+wants[tc.name]+`"?`), "Parse message %q lacks the suggestion %q", ve.Message, wants[tc.name])
+		})
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 )
 
 // Parse decodes a ruleset document strictly and validates it completely:
@@ -149,7 +150,14 @@ func topLevelSchemaVersion(data []byte) (json.Number, bool) {
 }
 
 func (d *decoder) unknownField(key, allowed string) error {
-	return d.fail("unknown field %q; allowed fields are %s", key, allowed)
+	return d.fail("%s", unknownName("field", key, fieldNames(allowed), "allowed fields are "+allowed))
+}
+
+// fieldNames splits a list of allowed fields as unknownField takes it
+// ("a, b, c (exactly one)") into names.
+func fieldNames(allowed string) []string {
+	allowed, _, _ = strings.Cut(allowed, " (")
+	return strings.Split(allowed, ", ")
 }
 
 // required reports the first field of names that was not seen, as an
