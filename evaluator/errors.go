@@ -66,8 +66,8 @@ func isPlainKey(key string) bool {
 }
 
 // ValidationErrors rejects a ruleset document that has more than one
-// problem; Errors lists every problem found, in document order of flags
-// and segments (by key), each with its path. A document with a single
+// problem; Errors lists every problem found: those of segments first,
+// then those of flags, each in key order, each with its path. A single
 // problem is rejected with that *ValidationError alone, so errors.As
 // finds a *ValidationError in either case (the first problem).
 //
