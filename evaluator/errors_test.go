@@ -96,3 +96,14 @@ func TestParseSuggestsNearNames(t *testing.T) {
 		})
 	}
 }
+
+func TestParseAcceptsSchemaMember(t *testing.T) {
+	doc := `{"$schema": "https://github.com/switchyardhq/switchyard/evaluator/schema/ruleset.schema.json", "schemaVersion": 1, "flags": {}}`
+	rs, err := evaluator.Parse([]byte(doc))
+	require.NoError(t, err)
+	assert.Equal(t, "https://github.com/switchyardhq/switchyard/evaluator/schema/ruleset.schema.json", rs.Schema)
+	_, err = evaluator.Parse([]byte(`{"$schema": 1, "schemaVersion": 1}`))
+	var ve *evaluator.ValidationError
+	require.True(t, errors.As(err, &ve), "a non-string $schema is rejected, got %v", err)
+	assert.Equal(t, `["$schema"]`, ve.Path)
+}

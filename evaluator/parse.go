@@ -74,6 +74,8 @@ func decode(data []byte) (*Ruleset, error) {
 				return d.fail("unsupported schema version %s: this SDK reads schemaVersion 1", n)
 			}
 			rs.SchemaVersion = SchemaVersion
+		case "$schema":
+			rs.Schema, err = d.str()
 		case "tenantId":
 			rs.TenantID, err = d.str()
 		case "environment":
@@ -95,7 +97,7 @@ func decode(data []byte) (*Ruleset, error) {
 				return err
 			})
 		default:
-			err = d.unknownField(key, "schemaVersion, tenantId, environment, version, flags, segments")
+			err = d.unknownField(key, "schemaVersion, tenantId, environment, version, flags, segments, $schema")
 		}
 		return err
 	})

@@ -4,6 +4,7 @@
 //	switchyard validate [-json] FILE...
 //	switchyard eval -file F -flag K [-type T] [-default V] [-context JSON|@FILE] [-json]
 //	switchyard diff OLD NEW
+//	switchyard schema
 //	switchyard help [COMMAND]
 //
 // Exit status: 0 on success, 1 when a ruleset is invalid (validate), a
@@ -33,12 +34,13 @@ func commands() map[string]command {
 		"validate": {"report every problem in ruleset files, with path, line and column", runValidate},
 		"eval":     {"evaluate one flag for a context, as an OpenFeature typed evaluation", runEval},
 		"diff":     {"list the flags added, removed or changed between two ruleset files", runDiff},
+		"schema":   {"print the JSON Schema of ruleset documents (for editors and CI)", runSchema},
 		"help":     {"describe the commands, or one command", runHelp},
 	}
 }
 
 // order is the order help lists the commands in.
-var order = []string{"validate", "eval", "diff", "help"}
+var order = []string{"validate", "eval", "diff", "schema", "help"}
 
 // Exit statuses.
 const (

@@ -13,6 +13,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/switchyardhq/switchyard/evaluator/schema"
 )
 
 // binary is the switchyard command, built once by TestMain.
@@ -213,11 +215,11 @@ func TestHelp(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"-h"}} {
 		out, _, code := runCmd(t, args...)
 		assert.Equal(t, 0, code)
-		for _, name := range []string{"validate", "eval", "diff", "help"} {
+		for _, name := range []string{"validate", "eval", "diff", "schema", "help"} {
 			assert.Contains(t, out, "  "+name+" ", "%v lists %s", args, name)
 		}
 	}
-	for _, name := range []string{"validate", "eval", "diff"} {
+	for _, name := range []string{"validate", "eval", "diff", "schema"} {
 		out, errOut, code := runCmd(t, name, "-h")
 		assert.Equal(t, 0, code)
 		assert.Empty(t, errOut, "%s -h writes help to stdout only", name)
@@ -231,4 +233,13 @@ func TestHelp(t *testing.T) {
 	_, errOut, code = runCmd(t, "valdate")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unknown command "valdate"`)
+}
+
+func TestSchema(t *testing.T) {
+	out, errOut, code := runCmd(t, "schema")
+	assert.Equal(t, 0, code, errOut)
+	assert.Equal(t, string(schema.Ruleset()), out)
+	_, errOut, code = runCmd(t, "schema", "extra")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, `unexpected argument "extra"`)
 }
