@@ -93,6 +93,7 @@ type serve struct {
 func (s *serve) present() bool { return s.variant >= 0 || s.rollout != nil }
 
 type segment struct {
+	name     string // for Explain
 	included stringIndex
 	excluded stringIndex
 	rules    [][]condition
@@ -164,6 +165,7 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 			probs.add(err)
 			s = &segment{}
 		}
+		s.name = name
 		segments[name] = s
 	}
 
