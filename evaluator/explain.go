@@ -352,7 +352,11 @@ func (x *Explanation) write(b *strings.Builder, in string) {
 			if c.Negate {
 				not = "not "
 			}
-			fmt.Fprintf(b, "%s    %s%s %s: %s", in, not, c.Attribute, c.Operator, c.Outcome)
+			subject := c.Operator
+			if c.Attribute != "" {
+				subject = c.Attribute + " " + c.Operator
+			}
+			fmt.Fprintf(b, "%s    %s%s: %s", in, not, subject, c.Outcome)
 			if c.Value != nil {
 				fmt.Fprintf(b, " (value %v)", c.Value)
 			}

@@ -20,10 +20,12 @@ type evalOutput struct {
 	ErrorCode string         `json:"errorCode"`
 	RuleID    string         `json:"ruleId"`
 	Metadata  map[string]any `json:"metadata"`
+	// Explain is there only with -explain.
+	Explain *evaluator.Explanation `json:"explain,omitempty"`
 }
 
 func runEval(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("eval", "-file F -flag K [-type T] [-default V] [-context JSON|@FILE] [-json]",
+	fs := newFlagSet("eval", "-file F -flag K [-type T] [-default V] [-context JSON|@FILE] [-json] [-explain [-show-values]]",
 		"Eval evaluates one flag as an OpenFeature typed evaluation: the value is\n"+
 			"the caller's -default when the flag is off without an off variant, is\n"+
 			"missing, or has another type (errorCode TYPE_MISMATCH). It prints value,\n"+
@@ -35,6 +37,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	def := fs.String("default", "", "caller's default `value`, in the requested type (default: false, \"\", 0, 0 or {})")
 	ctxArg := fs.String("context", "{}", "evaluation context as a JSON object, or @file.json")
 	asJSON := fs.Bool("json", false, `print one JSON object {"value", "variant", "reason", "errorCode", "ruleId", "metadata"}`)
+	explain := fs.Bool("explain", false, `also print why: prerequisites, target, each rule's conditions, bucket (with -json: an "explain" member)`)
+	showValues := fs.Bool("show-values", false, "with -explain, show the context's attribute values (may be personal data)")
 	if done, status := parseFlags(fs, args); done {
 		return status
 	}
@@ -85,6 +89,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if res.ErrorCode != evaluator.ErrorNone {
 		out.ErrorCode = res.ErrorCode.String()
 	}
+	if *explain {
+		out.Explain = ev.ExplainWith(*key, ctx, evaluator.ExplainOptions{ShowValues: *showValues})
+	}
 	if *asJSON {
 		if out.Metadata == nil {
 			out.Metadata = map[string]any{}
@@ -100,6 +107,9 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		value = []byte(fmt.Sprint(out.Value))
 	}
 	fmt.Fprintf(stdout, "value:     %s\nvariant:   %s\nreason:    %s\nerrorCode: %s\nruleId:    %s\n", value, out.Variant, out.Reason, out.ErrorCode, out.RuleID)
+	if out.Explain != nil {
+		fmt.Fprintf(stdout, "\nwhy:\n%s", out.Explain)
+	}
 	return exitOK
 }
 

@@ -2,7 +2,7 @@
 // files.
 //
 //	switchyard validate [-json] FILE...
-//	switchyard eval -file F -flag K [-type T] [-default V] [-context JSON|@FILE] [-json]
+//	switchyard eval -file F -flag K [-type T] [-default V] [-context JSON|@FILE] [-json] [-explain]
 //	switchyard diff OLD NEW
 //	switchyard schema
 //	switchyard help [COMMAND]

@@ -243,3 +243,41 @@ func TestSchema(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, `unexpected argument "extra"`)
 }
+
+func TestEvalExplain(t *testing.T) {
+	ctx := `{"targetingKey": "user-42", "email": "ann@example.com", "country": "DE", "plan": "enterprise"}`
+	out, errOut, code := runCmd(t, "eval", "-file", quickDoc, "-flag", "new-checkout", "-context", ctx, "-explain")
+	assert.Equal(t, 0, code, errOut)
+	for _, want := range []string{
+		"ruleId:    beta-eu\n",
+		"\nwhy:\n",
+		"rules[0] staff: not matched\n",
+		"email endsWith: not matched\n",
+		"rules[1] beta-eu: matched\n",
+		"inSegment: matched\n",
+		`segment "beta": in=true, rules[0] matched`,
+		"country in: matched\n",
+		`"on" weight 20: buckets [0, 20000)`,
+	} {
+		assert.Contains(t, out, want)
+	}
+	assert.NotContains(t, out, "ann@example.com", "no context values without -show-values")
+
+	out, _, code = runCmd(t, "eval", "-file", quickDoc, "-flag", "new-checkout", "-context", ctx, "-explain", "-show-values")
+	assert.Equal(t, 0, code)
+	assert.Contains(t, out, "(value ann@example.com)")
+
+	out, _, code = runCmd(t, "eval", "-json", "-file", quickDoc, "-flag", "new-checkout", "-context", ctx, "-explain")
+	assert.Equal(t, 0, code)
+	var got struct {
+		Explain struct {
+			Rules []struct {
+				Matched bool `json:"matched"`
+			} `json:"rules"`
+		} `json:"explain"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(out), &got), out)
+	require.Len(t, got.Explain.Rules, 2)
+	assert.False(t, got.Explain.Rules[0].Matched)
+	assert.True(t, got.Explain.Rules[1].Matched)
+}
