@@ -94,6 +94,7 @@ type serve struct {
 func (s *serve) present() bool { return s.variant >= 0 || s.rollout != nil }
 
 type segment struct {
+	name     string // for Explain
 	included stringIndex
 	excluded stringIndex
 	rules    [][]condition
@@ -155,12 +156,17 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	if _, ok := rs.Segments[""]; ok {
 		return nil, errorf(`segments[""]`, "a segment name must not be empty")
 	}
+	var probs problems
 	segments := make(map[string]*segment, len(rs.Segments))
 	for _, name := range sortedKeys(rs.Segments) {
 		s, err := compileSegment(pathKey("segments", name), rs.Segments[name], build)
 		if err != nil {
-			return nil, err
+			// Keep the name, so references to the segment are not reported
+			// as dangling on top of its own problem.
+			probs.add(err)
+			s = &segment{}
 		}
+		s.name = name
 		segments[name] = s
 	}
 
@@ -171,12 +177,11 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	}
 	for i, key := range e.keys {
 		model := rs.Flags[key]
-		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build}
-		if err := fc.compile(rs); err != nil {
-			return nil, err
-		}
+		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build, probs: &probs}
+		fc.compile(rs)
 	}
-	if err := e.checkCycles(rs); err != nil {
+	probs.add(e.checkCycles(rs))
+	if err := probs.err(); err != nil {
 		return nil, err
 	}
 	if !build {
@@ -242,11 +247,14 @@ type conditionScope struct {
 
 func compileConditions(path string, list []Condition, scope conditionScope) ([]condition, error) {
 	out := make([]condition, len(list))
+	var probs problems
 	for i := range list {
 		var err error
-		if out[i], err = compileCondition(pathIndex(path, i), &list[i], scope); err != nil {
-			return nil, err
-		}
+		out[i], err = compileCondition(pathIndex(path, i), &list[i], scope)
+		probs.add(err)
+	}
+	if err := probs.err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -262,15 +270,24 @@ type flagCompiler struct {
 	segments map[string]*segment
 	build    bool           // see conditionScope
 	index    map[string]int // variant name → index in f.variants
+	probs    *problems      // where every problem of the flag goes
 }
 
-func (fc *flagCompiler) compile(rs *Ruleset) error {
-	for _, step := range []func() error{fc.kind, fc.variants, fc.offVariant, fc.prerequisites, fc.targets, fc.rules, fc.defaultServe} {
+// compile runs the steps of compiling a flag. The type and the variants
+// come first and stop the flag at their first problem (every later step
+// refers to them); each later step is independent, so each reports its
+// problem and the next one runs.
+func (fc *flagCompiler) compile(rs *Ruleset) {
+	for _, step := range []func() error{fc.kind, fc.variants} {
 		if err := step(); err != nil {
-			return err
+			fc.probs.add(err)
+			return
 		}
 	}
-	return fc.metadata(rs)
+	for _, step := range []func() error{fc.offVariant, fc.prerequisites, fc.targets, fc.rules, fc.defaultServe} {
+		fc.probs.add(step())
+	}
+	fc.probs.add(fc.metadata(rs))
 }
 
 // kind checks the flag type and copies the switches.
@@ -317,7 +334,8 @@ func (fc *flagCompiler) lookup(p, name string) (int, error) {
 	if i, ok := fc.index[name]; ok {
 		return i, nil
 	}
-	return 0, errorf(p, "unknown variant %q; the flag's variants are %s", name, strings.Join(sortedKeys(fc.m.Variants), ", "))
+	names := sortedKeys(fc.m.Variants)
+	return 0, errorf(p, "%s", unknownName("variant", name, names, "the flag's variants are "+strings.Join(names, ", ")))
 }
 
 func (fc *flagCompiler) offVariant() error {
@@ -343,7 +361,7 @@ func (fc *flagCompiler) prerequisites() error {
 		case p.Flag == fc.f.key:
 			return errorf(pp+".flag", "flag %q cannot be its own prerequisite", p.Flag)
 		case !ok:
-			return errorf(pp+".flag", "unknown flag %q: define it under flags or fix the key", p.Flag)
+			return errorf(pp+".flag", "%s", unknownName("flag", p.Flag, fc.e.keys, "define it under flags or fix the key"))
 		case len(p.Variants) == 0:
 			return errorf(pp+".variants", "list at least one variant of %q that satisfies the prerequisite", p.Flag)
 		}
@@ -352,7 +370,7 @@ func (fc *flagCompiler) prerequisites() error {
 		for j, name := range p.Variants {
 			k, found := slices.BinarySearch(other, name)
 			if !found {
-				return errorf(pathIndex(pp+".variants", j), "unknown variant %q of flag %q; its variants are %s", name, p.Flag, strings.Join(other, ", "))
+				return errorf(pathIndex(pp+".variants", j), "unknown variant %q of flag %q; its variants are %s%s", name, p.Flag, strings.Join(other, ", "), didYouMean(name, other))
 			}
 			cp.ok[k] = true
 		}
@@ -405,17 +423,18 @@ func (fc *flagCompiler) rules() error {
 		rp := pathIndex(fc.path+".rules", i)
 		if r.ID != "" {
 			if prev, dup := ids[r.ID]; dup {
-				return errorf(rp+".id", "rule id %q is already used by rules[%d]; rule ids must be unique within a flag", r.ID, prev)
+				fc.probs.add(errorf(rp+".id", "rule id %q is already used by rules[%d]; rule ids must be unique within a flag", r.ID, prev))
+			} else {
+				ids[r.ID] = i
 			}
-			ids[r.ID] = i
 		}
+		// A rule's conditions and its serve are independent: report both.
 		conds, err := compileConditions(rp+".conditions", r.Conditions, conditionScope{segments: fc.segments, build: fc.build})
-		if err != nil {
-			return err
-		}
-		s, err := compileServe(rp+".serve", fc.f.key, &r.Serve, fc.lookup)
-		if err != nil {
-			return err
+		fc.probs.add(err)
+		s, err2 := compileServe(rp+".serve", fc.f.key, &r.Serve, fc.lookup)
+		fc.probs.add(err2)
+		if err != nil || err2 != nil {
+			continue
 		}
 		fc.f.rules = append(fc.f.rules, rule{id: r.ID, conds: conds, serve: s, trackEvents: r.TrackEvents})
 	}
@@ -643,6 +662,9 @@ func (e *Evaluator) checkCycles(rs *Ruleset) error {
 		state[key] = active
 		stack = append(stack, key)
 		for i, p := range rs.Flags[key].Prerequisites {
+			if p.Flag == key {
+				continue // reported by the flag's own prerequisites step
+			}
 			switch state[p.Flag] {
 			case active:
 				start := slices.Index(stack, p.Flag)

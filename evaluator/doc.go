@@ -5,8 +5,11 @@
 // the whole document, with a *ValidationError naming the JSON path, on any
 // problem: malformed JSON, unknown fields, duplicate keys, wrong types,
 // unknown variants, operators or segments, prerequisite cycles, bad weights,
-// invalid regular expressions or versions. A rejected document never yields
-// an Evaluator, so a holder of the last good Evaluator keeps serving it.
+// invalid regular expressions or versions. Syntax and shape errors stop at
+// the first; the semantic checks report every problem, as a
+// *ValidationErrors listing them (Problems returns the list either way).
+// A rejected document never yields an Evaluator, so a holder of the last
+// good Evaluator keeps serving it.
 //
 // Compile turns the wire model (Ruleset) into an immutable *Evaluator: every
 // regular expression, set, number, timestamp, version and JSON Pointer is

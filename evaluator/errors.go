@@ -64,3 +64,83 @@ func isPlainKey(key string) bool {
 			('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') || ('0' <= r && r <= '9'))
 	})
 }
+
+// ValidationErrors rejects a ruleset document that has more than one
+// problem; Errors lists every problem found: those of segments first,
+// then those of flags, each in key order, each with its path. A single
+// problem is rejected with that *ValidationError alone, so errors.As
+// finds a *ValidationError in either case (the first problem).
+//
+// Syntax errors, unknown fields and values of the wrong JSON type stop
+// decoding at the first; the problems listed here are those found once a
+// document has decoded.
+type ValidationErrors struct {
+	Errors []*ValidationError
+}
+
+// Error returns one line per problem, as errors.Join would.
+func (e *ValidationErrors) Error() string {
+	var b strings.Builder
+	for i, p := range e.Errors {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(p.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns every problem, for errors.Is and errors.As.
+func (e *ValidationErrors) Unwrap() []error {
+	out := make([]error, len(e.Errors))
+	for i, p := range e.Errors {
+		out[i] = p
+	}
+	return out
+}
+
+// Is reports whether target is ErrInvalidRuleset.
+func (e *ValidationErrors) Is(target error) bool { return target == ErrInvalidRuleset }
+
+// Problems returns every problem that err carries: the list of a
+// *ValidationErrors, the one *ValidationError, or nil for an error that
+// is neither (nil, or an error of another kind).
+func Problems(err error) []*ValidationError {
+	var list *ValidationErrors
+	if errors.As(err, &list) {
+		return list.Errors
+	}
+	var one *ValidationError
+	if errors.As(err, &one) {
+		return []*ValidationError{one}
+	}
+	return nil
+}
+
+// problems collects the problems compiling a ruleset finds.
+type problems struct {
+	list []*ValidationError
+}
+
+// add records err, if any; a list is flattened.
+func (p *problems) add(err error) {
+	if err == nil {
+		return
+	}
+	if more := Problems(err); more != nil {
+		p.list = append(p.list, more...)
+		return
+	}
+	p.list = append(p.list, &ValidationError{Message: err.Error()})
+}
+
+// err is nil, the single problem, or all of them.
+func (p *problems) err() error {
+	switch len(p.list) {
+	case 0:
+		return nil
+	case 1:
+		return p.list[0]
+	}
+	return &ValidationErrors{Errors: p.list}
+}

@@ -73,14 +73,17 @@ var operatorByName = func() map[Operator]*operator {
 	return m
 }()
 
-// operatorList names the operators for error messages.
-var operatorList = func() string {
+// operatorNames lists the operators' names, for suggestions.
+var operatorNames = func() []string {
 	names := make([]string, len(operators))
 	for i, op := range operators {
 		names[i] = string(op.name)
 	}
-	return strings.Join(names, ", ")
+	return names
 }()
+
+// operatorList names the operators for error messages.
+var operatorList = strings.Join(operatorNames, ", ")
 
 // condition is a compiled Condition: its values are prepared for the
 // operator at load (sets, numbers, regexps, timestamps, versions, segment
@@ -187,7 +190,7 @@ func compileCondition(path string, cd *Condition, scope conditionScope) (conditi
 	valuesPath := path + ".values"
 	switch {
 	case op == nil:
-		return c, errorf(path+".operator", "unknown operator %q; use one of %s (names are case-sensitive)", cd.Operator, operatorList)
+		return c, errorf(path+".operator", "%s", unknownName("operator", string(cd.Operator), operatorNames, "use one of "+operatorList+" (names are case-sensitive)"))
 	case op.segments && scope.inSegment:
 		return c, errorf(path+".operator", "inSegment cannot be used inside a segment; list the segment's keys or copy its rules instead")
 	case op.segments && cd.Attribute != "":
@@ -462,7 +465,7 @@ func segmentValue(c *condition, segments map[string]*segment, v any) string {
 	}
 	s, ok := segments[name]
 	if !ok {
-		return fmt.Sprintf("unknown segment %q: define it under segments or fix the name", name)
+		return unknownName("segment", name, sortedKeys(segments), "define it under segments or fix the name")
 	}
 	c.segments = append(c.segments, s)
 	return ""

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strings"
 )
 
 // Parse decodes a ruleset document strictly and validates it completely:
@@ -11,7 +12,11 @@ import (
 // type, an unknown operator or variant, a dangling segment or flag
 // reference, a prerequisite cycle, bad rollout weights, an invalid regular
 // expression or version all reject the whole document with a
-// *ValidationError naming the JSON path.
+// *ValidationError naming the JSON path. Malformed JSON and problems of
+// the document's shape (unknown fields, wrong JSON types) stop at the
+// first; once the document has decoded, every other problem is reported,
+// as a *ValidationErrors when there is more than one (Problems lists
+// them in either case).
 //
 // Parse runs every check Compile runs but builds no Evaluator (no key
 // indexes, no precomputed results). To evaluate, use Load on bytes, or
@@ -69,6 +74,8 @@ func decode(data []byte) (*Ruleset, error) {
 				return d.fail("unsupported schema version %s: this SDK reads schemaVersion 1", n)
 			}
 			rs.SchemaVersion = SchemaVersion
+		case "$schema":
+			rs.Schema, err = d.str()
 		case "tenantId":
 			rs.TenantID, err = d.str()
 		case "environment":
@@ -90,7 +97,7 @@ func decode(data []byte) (*Ruleset, error) {
 				return err
 			})
 		default:
-			err = d.unknownField(key, "schemaVersion, tenantId, environment, version, flags, segments")
+			err = d.unknownField(key, "schemaVersion, tenantId, environment, version, flags, segments, $schema")
 		}
 		return err
 	})
@@ -145,7 +152,14 @@ func topLevelSchemaVersion(data []byte) (json.Number, bool) {
 }
 
 func (d *decoder) unknownField(key, allowed string) error {
-	return d.fail("unknown field %q; allowed fields are %s", key, allowed)
+	return d.fail("%s", unknownName("field", key, fieldNames(allowed), "allowed fields are "+allowed))
+}
+
+// fieldNames splits a list of allowed fields as unknownField takes it
+// ("a, b, c (exactly one)") into names.
+func fieldNames(allowed string) []string {
+	allowed, _, _ = strings.Cut(allowed, " (")
+	return strings.Split(allowed, ", ")
 }
 
 // required reports the first field of names that was not seen, as an

@@ -970,14 +970,9 @@ func TestParseRejectsBadServes(t *testing.T) {
 	})
 }
 
-// operators lists every operator of schema version 1.
-var operators = []evaluator.Operator{
-	evaluator.OpIn, evaluator.OpContains, evaluator.OpStartsWith, evaluator.OpEndsWith,
-	evaluator.OpMatches, evaluator.OpLessThan, evaluator.OpLessThanOrEqual,
-	evaluator.OpGreaterThan, evaluator.OpGreaterThanOrEqual, evaluator.OpBefore,
-	evaluator.OpAfter, evaluator.OpSemverEqual, evaluator.OpSemverLessThan,
-	evaluator.OpSemverGreaterThan, evaluator.OpExists, evaluator.OpInSegment,
-}
+// operators lists every operator of schema version 1 (the list of
+// operator_test.go).
+var operators = operatorsInSpec
 
 func TestParseRejectsBadConditions(t *testing.T) {
 	cases := []rejectCase{
@@ -1669,6 +1664,11 @@ var everyOperatorCases = []struct {
 	{evaluator.OpSemverEqual, map[string]any{"appVersion": "1.2.3"}, map[string]any{"appVersion": "1.2.4"}},
 	{evaluator.OpSemverLessThan, map[string]any{"appVersion": "2.0.0-rc.1"}, map[string]any{"appVersion": "2.0.0"}},
 	{evaluator.OpSemverGreaterThan, map[string]any{"appVersion": "1.10.0"}, map[string]any{"appVersion": "1.0.0-beta"}},
+	{evaluator.OpSemverNotEqual, map[string]any{"appVersion": "1.2.4"}, map[string]any{"appVersion": "1.2.3+build"}},
+	{evaluator.OpSemverLessThanOrEqual, map[string]any{"appVersion": "2.0.0"}, map[string]any{"appVersion": "2.0.1"}},
+	{evaluator.OpSemverGreaterThanOrEqual, map[string]any{"appVersion": "1.0.0"}, map[string]any{"appVersion": "1.0.0-rc.1"}},
+	{evaluator.OpSemverSameMajor, map[string]any{"appVersion": "3.9.0"}, map[string]any{"appVersion": "4.0.0"}},
+	{evaluator.OpSemverSameMajorMinor, map[string]any{"appVersion": "3.1.7"}, map[string]any{"appVersion": "3.2.0"}},
 	{evaluator.OpExists, map[string]any{"customer": false}, map[string]any{"customer": nil}},
 	{evaluator.OpInSegment, map[string]any{"targetingKey": "user-9"}, map[string]any{"targetingKey": "user-3", "plan": "enterprise"}},
 }

@@ -19,6 +19,9 @@ const SchemaVersion = 1
 
 // Ruleset is one ruleset document for a (tenant, environment).
 type Ruleset struct {
+	// Schema is the document's "$schema", the JSON Schema it names for
+	// editors (see package schema). It does not affect evaluation.
+	Schema string `json:"$schema,omitempty"`
 	// SchemaVersion must be 1.
 	SchemaVersion int `json:"schemaVersion"`
 	// TenantID and Environment identify the document's owner. They are
