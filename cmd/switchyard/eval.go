@@ -59,7 +59,7 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "switchyard eval: %v\n", err)
 		return exitFail
 	}
-	ev, err := evaluator.Load(data)
+	ev, err := loadDocument(data)
 	if err != nil {
 		fmt.Fprintf(stderr, "switchyard eval: %s is not a valid ruleset (run 'switchyard validate %s' for every problem):\n%v\n", *file, *file, err)
 		return exitFail

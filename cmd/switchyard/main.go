@@ -1,9 +1,11 @@
 // Command switchyard checks, evaluates and compares Switchyard ruleset
-// files.
+// files, and converts flagd flag-definition files into rulesets. validate,
+// eval and diff read flagd files too (told apart by their shape).
 //
 //	switchyard validate [-json] FILE...
 //	switchyard eval -file F -flag K [-type T] [-default V] [-context JSON|@FILE] [-json] [-explain]
 //	switchyard diff OLD NEW
+//	switchyard convert [-skip] FILE
 //	switchyard schema
 //	switchyard help [COMMAND]
 //
@@ -34,13 +36,14 @@ func commands() map[string]command {
 		"validate": {"report every problem in ruleset files, with path, line and column", runValidate},
 		"eval":     {"evaluate one flag for a context, as an OpenFeature typed evaluation", runEval},
 		"diff":     {"list the flags added, removed or changed between two ruleset files", runDiff},
+		"convert":  {"translate a flagd flag-definition file into a ruleset", runConvert},
 		"schema":   {"print the JSON Schema of ruleset documents (for editors and CI)", runSchema},
 		"help":     {"describe the commands, or one command", runHelp},
 	}
 }
 
 // order is the order help lists the commands in.
-var order = []string{"validate", "eval", "diff", "schema", "help"}
+var order = []string{"validate", "eval", "diff", "convert", "schema", "help"}
 
 // Exit statuses.
 const (

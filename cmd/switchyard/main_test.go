@@ -281,3 +281,46 @@ func TestEvalExplain(t *testing.T) {
 	assert.False(t, got.Explain.Rules[0].Matched)
 	assert.True(t, got.Explain.Rules[1].Matched)
 }
+
+const (
+	flagdFile         = "testdata/flagd.json"
+	flagdUntranslated = "testdata/flagd-untranslatable.json"
+)
+
+// TestFlagdFiles: convert prints a ruleset that validates; validate, eval
+// and diff read flagd files; untranslatable constructs are reported with
+// their path and line, or left out and listed with -skip.
+func TestFlagdFiles(t *testing.T) {
+	out, errOut, code := runCmd(t, "convert", flagdFile)
+	require.Equal(t, 0, code, errOut)
+	converted := filepath.Join(t.TempDir(), "converted.json")
+	require.NoError(t, os.WriteFile(converted, []byte(out), 0o600))
+	assert.Contains(t, out, `"murmur3-flagd"`)
+	vout, verr, code := runCmd(t, "validate", converted, flagdFile)
+	require.Equal(t, 0, code, verr)
+	assert.Equal(t, converted+": valid\n"+flagdFile+": valid\n", vout)
+
+	out, errOut, code = runCmd(t, "eval", "-file", flagdFile, "-flag", "new-checkout", "-context", `{"targetingKey": "u", "email": "a@acme.com"}`)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, out, "TARGETING_MATCH")
+	_, _, code = runCmd(t, "diff", flagdFile, converted)
+	assert.Equal(t, 0, code, "a flagd file and its conversion do not differ")
+
+	out, _, code = runCmd(t, "validate", flagdUntranslated)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out, flagdUntranslated+":8:")
+	assert.Contains(t, out, "flags.computed.targeting.var: var: a variant name read from the context cannot be translated")
+
+	_, errOut, code = runCmd(t, "convert", flagdUntranslated)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, errOut, "flags.computed.targeting.var")
+	out, errOut, code = runCmd(t, "convert", "-skip", flagdUntranslated)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, `left out flag "computed"`)
+	assert.Contains(t, out, `"ok"`)
+	assert.NotContains(t, out, `"computed"`)
+
+	_, errOut, code = runCmd(t, "convert")
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "name one flagd file")
+}

@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/evaluator/flagd"
 )
 
 // problem is one problem of one file, as validate -json prints it.
@@ -86,7 +89,16 @@ func validateFile(name string) fileReport {
 		r.Problems = append(r.Problems, problem{File: name, Line: 0, Column: 0, Message: "cannot read the file: " + err.Error()})
 		return r
 	}
-	_, err = evaluator.Parse(data)
+	_, _, err = parseDocument(data)
+	var fe *flagd.Error
+	if errors.As(err, &fe) { // a flagd document: its path is in the file
+		p := problem{File: name, Path: fe.Path, Message: strings.TrimPrefix(fe.Error(), "flagd: "+fe.Path+": ")}
+		if line, col, ok := nearestPosition(data, fe.Path); ok {
+			p.Line, p.Column = line, col
+		}
+		r.Problems = append(r.Problems, p)
+		return r
+	}
 	for _, ve := range evaluator.Problems(err) {
 		p := problem{File: name, Path: ve.Path, Message: ve.Message}
 		if m := syntaxAt.FindStringSubmatch(ve.Message); m != nil {
