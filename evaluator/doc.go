@@ -5,9 +5,12 @@
 // the whole document, with a *ValidationError naming the JSON path, on any
 // problem: malformed JSON, unknown fields, duplicate keys, wrong types,
 // unknown variants, operators or segments, prerequisite cycles, bad weights,
-// invalid regular expressions or versions. Syntax and shape errors stop at
-// the first; the semantic checks report every problem, as a
-// *ValidationErrors listing them (Problems returns the list either way).
+// invalid regular expressions or versions. Every problem is reported, as a
+// *ValidationErrors listing them (Problems returns the list either way):
+// first the problems of the document's shape (unknown fields, wrong types,
+// missing fields), each value in error skipped; once the shape is right,
+// every semantic problem. A syntax error stops decoding and is reported
+// alone.
 // A rejected document never yields an Evaluator, so a holder of the last
 // good Evaluator keeps serving it.
 //

@@ -71,9 +71,10 @@ func isPlainKey(key string) bool {
 // problem is rejected with that *ValidationError alone, so errors.As
 // finds a *ValidationError in either case (the first problem).
 //
-// Syntax errors, unknown fields and values of the wrong JSON type stop
-// decoding at the first; the problems listed here are those found once a
-// document has decoded.
+// Problems of the document's shape (unknown fields, values of the wrong
+// JSON type, missing fields) are all listed, each value in error skipped;
+// the semantic checks run once the shape is right. A syntax error stops
+// decoding and is the one problem reported.
 type ValidationErrors struct {
 	Errors []*ValidationError
 }

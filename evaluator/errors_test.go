@@ -107,3 +107,31 @@ func TestParseAcceptsSchemaMember(t *testing.T) {
 	require.True(t, errors.As(err, &ve), "a non-string $schema is rejected, got %v", err)
 	assert.Equal(t, `["$schema"]`, ve.Path)
 }
+
+// TestParseReportsEveryShapeProblem: problems of the document's shape (an
+// unknown field, a value of the wrong type, a missing required field) are
+// all reported, each at its path (the semantic checks run once the shape
+// is right); a syntax error still stops at the first, and is then the one
+// problem reported; Load rejects the document whole.
+func TestParseReportsEveryShapeProblem(t *testing.T) {
+	doc := []byte(`{"schemaVersion": 1, "flags": {
+	  "a": {"type": "boolean", "variants": {"on": true}, "colour": "red"},
+	  "b": {"type": "boolean", "variants": {"on": true}, "enabled": "yes"},
+	  "c": {"type": "boolean", "variants": {"on": true}, "default": {"rollout": {"variants": [{"variant": "on"}]}}},
+	  "d": {"type": "boolean", "variants": {"on": true}, "rules": [{"serve": {"variant": "on"}, "conditons": []}]}
+	}}`)
+	_, err := evaluator.Parse(doc)
+	var paths []string
+	for _, p := range evaluator.Problems(err) {
+		paths = append(paths, p.Path)
+	}
+	assert.Equal(t, []string{"flags.a.colour", "flags.b.enabled", "flags.c.default.rollout.variants[0]", "flags.d.rules[0].conditons"}, paths, "%v", err)
+	assert.Contains(t, err.Error(), `unknown field "colour"`)
+	assert.Contains(t, err.Error(), `missing required field "weight"`)
+	_, loadErr := evaluator.Load(doc)
+	assert.Equal(t, err.Error(), loadErr.Error())
+
+	_, err = evaluator.Parse([]byte(`{"schemaVersion": 1, "flags": {"a": {"colour": "red",}, "b": {"colour": 1}}}`))
+	require.Len(t, evaluator.Problems(err), 1, "%v", err) // the syntax error alone: the position after it means nothing
+	assert.Contains(t, err.Error(), "malformed JSON")
+}

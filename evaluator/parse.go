@@ -71,6 +71,7 @@ func decode(data []byte) (*Ruleset, error) {
 				return err
 			}
 			if i, ok := wholeNumber(n); !ok || i != SchemaVersion {
+				d.fatal = true // the rest of another version's document means nothing here
 				return d.fail("unsupported schema version %s: this SDK reads schemaVersion 1", n)
 			}
 			rs.SchemaVersion = SchemaVersion
@@ -117,7 +118,10 @@ func decode(data []byte) (*Ruleset, error) {
 		return nil, err
 	}
 	if !hasVersion {
-		return nil, missingField("", "schemaVersion")
+		d.probs.add(missingField("", "schemaVersion"))
+	}
+	if err := d.probs.err(); err != nil {
+		return nil, err
 	}
 	// Empty and absent mean the same; normalise so a parsed model
 	// marshals and parses back to an equal value.

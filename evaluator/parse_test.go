@@ -386,7 +386,7 @@ func TestParseRejectsUnknownFields(t *testing.T) {
 		},
 		{
 			name:  "weighted variant",
-			doc:   withRollout(`{"variant": "on", "weight": 1}, {"variant": "off", "percentage": 50}`),
+			doc:   withRollout(`{"variant": "on", "weight": 1}, {"variant": "off", "weight": 1, "percentage": 50}`),
 			path:  rolloutPath + ".variants[1].percentage",
 			words: []string{`unknown field "percentage"`, weightedFields},
 		},

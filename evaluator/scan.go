@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -18,6 +19,31 @@ type decoder struct {
 	data []byte
 	pos  int
 	path []pathSeg
+	// probs collects the shape problems of members (an unknown field, a
+	// value of the wrong type, a missing field): object and array skip
+	// the member's value and go on, so that one pass reports them all.
+	// A syntax error, or one set fatal, stops the decoding instead.
+	probs  problems
+	broken bool // a syntax error: the position cannot be trusted
+	fatal  bool // an error that makes the rest meaningless (schema version)
+}
+
+// recover records err, a shape problem of the value at start, and skips
+// that value; it returns err itself when decoding cannot go on.
+func (d *decoder) recover(err error, start, depth int) error {
+	if d.broken || d.fatal {
+		return err
+	}
+	var ve *ValidationError
+	if !errors.As(err, &ve) && Problems(err) == nil {
+		return err
+	}
+	d.probs.add(err)
+	d.pos, d.path = start, d.path[:depth]
+	if _, err := d.plain(); err != nil {
+		return err
+	}
+	return nil
 }
 
 type pathSeg struct {
@@ -55,6 +81,7 @@ func (d *decoder) where(off int) string {
 }
 
 func (d *decoder) syntax(what string) error {
+	d.broken = true
 	if d.pos >= len(d.data) {
 		return &ValidationError{Path: d.pathString(), Message: "malformed JSON " + d.where(len(d.data)) + ": document ends early, " + what}
 	}
@@ -165,8 +192,12 @@ func (d *decoder) object(member func(key string) error) error {
 			return d.syntax("expected ':' after an object key")
 		}
 		d.pos++
+		d.space()
+		start, depth := d.pos, len(d.path)
 		if err := member(key); err != nil {
-			return err
+			if err := d.recover(err, start, depth); err != nil {
+				return err
+			}
 		}
 		d.path = d.path[:len(d.path)-1]
 		switch d.peek() {
@@ -197,8 +228,12 @@ func (d *decoder) array(elem func(i int) error) error {
 	}
 	for i := 0; ; i++ {
 		d.path = append(d.path, pathSeg{index: i, isIdx: true})
+		d.space()
+		start, depth := d.pos, len(d.path)
 		if err := elem(i); err != nil {
-			return err
+			if err := d.recover(err, start, depth); err != nil {
+				return err
+			}
 		}
 		d.path = d.path[:len(d.path)-1]
 		switch d.peek() {
