@@ -2,8 +2,8 @@ package evaluator
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"unicode/utf8"
 )
