@@ -35,10 +35,14 @@ func suggest(got string, names []string) string {
 }
 
 // unknownName words the error for a name not among names: `unknown what
-// "got"; fix`, and with a near name `unknown what "got"; fix; did you
-// mean "name"?`.
+// "got"; fix`, and with a near name `unknown what "got"; did you mean
+// "name"? (fix)`.
 func unknownName(what, got string, names []string, fix string) string {
-	return "unknown " + what + " " + strconv.Quote(got) + "; " + fix + didYouMean(got, names)
+	if hint := didYouMean(got, names); hint != "" {
+		// The suggestion first: it is the fix a reader wants.
+		return "unknown " + what + " " + strconv.Quote(got) + hint + " (" + fix + ")"
+	}
+	return "unknown " + what + " " + strconv.Quote(got) + "; " + fix
 }
 
 // didYouMean is `; did you mean "name"?` for the name of names nearest to

@@ -76,8 +76,8 @@ func TestValidate(t *testing.T) {
 	require.Len(t, lines, 3, "validate(three mistakes) = %q, want three problems", out)
 	assert.True(t, strings.HasPrefix(lines[0], three+":19:33: segments.s.rules[0].conditions: a segment rule needs at least one condition"), lines[0])
 	assert.True(t, strings.HasPrefix(lines[1], three+":8:48: flags.a.rules[0].conditions[0].operator: unknown operator \"endswith\""), lines[1])
-	assert.True(t, strings.HasSuffix(lines[1], `did you mean "endsWith"?`), lines[1])
-	assert.Equal(t, three+`:16:19: flags.b.default.variant: unknown variant "offf"; the flag's variants are off, on; did you mean "off"?`, lines[2])
+	assert.True(t, strings.HasPrefix(lines[1], three+`:8:48: flags.a.rules[0].conditions[0].operator: unknown operator "endswith"; did you mean "endsWith"? (use one of in,`), lines[1])
+	assert.Equal(t, three+`:16:19: flags.b.default.variant: unknown variant "offf"; did you mean "off"? (the flag's variants are off, on)`, lines[2])
 
 	out, _, code = runCmd(t, "validate", valid, badJSON, missing)
 	assert.Equal(t, 1, code, "one bad file fails the run")
