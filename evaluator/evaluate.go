@@ -35,18 +35,9 @@ func (f *flag) decide(ctx map[string]any) decision {
 			}
 		}
 	}
-	if ix := f.ruleIndex; ix != nil {
-		first := ix.firstMatch(ctx, len(f.rules))
-		for _, i := range ix.others {
-			if int(i) > first {
-				break
-			}
-			if r := &f.rules[i]; allMatch(r.conds, ctx) {
-				return r.serve.decideRule(ctx, int(i))
-			}
-		}
-		if first < len(f.rules) {
-			return f.rules[first].serve.decideRule(ctx, first)
+	if f.ruleIndex != nil {
+		if d, ok := f.decideIndexed(ctx); ok {
+			return d
 		}
 	} else {
 		for i := range f.rules {
@@ -63,6 +54,26 @@ func (f *flag) decide(ctx map[string]any) decision {
 		reason = ReasonStatic
 	}
 	return f.def.decide(ctx, reason)
+}
+
+// decideIndexed tries the rules of a flag with a rule index: the rules the
+// index does not cover, in order, up to the first indexed rule that
+// matches; ok is false when no rule matches.
+func (f *flag) decideIndexed(ctx map[string]any) (d decision, ok bool) {
+	ix := f.ruleIndex
+	first := ix.firstMatch(ctx, len(f.rules))
+	for _, i := range ix.others {
+		if int(i) > first {
+			break
+		}
+		if r := &f.rules[i]; allMatch(r.conds, ctx) {
+			return r.serve.decideRule(ctx, int(i)), true
+		}
+	}
+	if first < len(f.rules) {
+		return f.rules[first].serve.decideRule(ctx, first), true
+	}
+	return decision{}, false
 }
 
 // decideRule is decide for rule i, which matched.
