@@ -40,15 +40,22 @@ type bucketVector struct {
 	Note string `json:"note"`
 }
 
-func loadBucketVectors(t *testing.T) bucketVectorFile {
+// decodeVectors decodes a known-answer file strictly (unknown fields are
+// an error) into v.
+func decodeVectors(t *testing.T, path string, v any) {
 	t.Helper()
-	f, err := os.Open("testdata/bucket_vectors.json")
+	f, err := os.Open(path)
 	require.NoError(t, err)
 	defer f.Close()
 	dec := json.NewDecoder(f)
 	dec.DisallowUnknownFields()
+	require.NoError(t, dec.Decode(v), "decoding %s", path)
+}
+
+func loadBucketVectors(t *testing.T) bucketVectorFile {
+	t.Helper()
 	var file bucketVectorFile
-	require.NoError(t, dec.Decode(&file), "decoding testdata/bucket_vectors.json")
+	decodeVectors(t, "testdata/bucket_vectors.json", &file)
 	require.Equal(t, BucketAlgorithm, file.Algorithm, "bucket_vectors.json is for another algorithm")
 	require.NotEmpty(t, file.Source, "bucket_vectors.json must say how its hashes were produced")
 	require.GreaterOrEqual(t, len(file.Vectors), 24, "too few bucketing vectors")
@@ -495,13 +502,8 @@ type flagdVectorFile struct {
 // value is the targeting key, a top-level attribute or a JSON Pointer (and,
 // for integers, a number).
 func TestFlagdBucketVectors(t *testing.T) {
-	f, err := os.Open("testdata/murmur3_flagd_vectors.json")
-	require.NoError(t, err)
-	defer f.Close()
-	dec := json.NewDecoder(f)
-	dec.DisallowUnknownFields()
 	var file flagdVectorFile
-	require.NoError(t, dec.Decode(&file))
+	decodeVectors(t, "testdata/murmur3_flagd_vectors.json", &file)
 	require.Equal(t, BucketAlgorithmFlagd, file.Algorithm)
 	require.NotEmpty(t, file.Source)
 	require.GreaterOrEqual(t, len(file.Vectors), 20)
