@@ -13,9 +13,9 @@ type Format int
 
 const (
 	// FormatDetect reads a flagd flag-definition document when the data
-	// looks like one (an object with "flags" and no "schemaVersion"), and
-	// a Switchyard ruleset otherwise. It is the zero value, a convenience:
-	// a service that knows its format should name it.
+	// looks like one (flagd.Detect: flags with flagd's "state", no
+	// "schemaVersion"), and a Switchyard ruleset otherwise. It is the zero
+	// value, a convenience: a service that knows its format should name it.
 	FormatDetect Format = iota
 	// FormatRuleset is a Switchyard ruleset document (schemaVersion 1).
 	FormatRuleset
@@ -41,10 +41,12 @@ func (f Format) String() string {
 func loadDocument(data []byte, format Format, opts flagd.Options) (ev *evaluator.Evaluator, skipped []*flagd.Error, err error) {
 	switch format {
 	case FormatDetect:
-		if flagd.Detect(data) {
-			return loadDocument(data, FormatFlagd, opts)
+		rs, _, skipped, err := flagd.ParseAny(data, opts)
+		if err != nil {
+			return nil, nil, err
 		}
-		return loadDocument(data, FormatRuleset, opts)
+		ev, err = evaluator.Compile(rs)
+		return ev, skipped, err
 	case FormatRuleset:
 		ev, err = evaluator.Load(data)
 		if err != nil && flagd.Detect(data) {

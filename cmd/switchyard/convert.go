@@ -11,23 +11,15 @@ import (
 )
 
 // parseDocument reads a ruleset document, or a flagd flag-definition
-// document (told apart by its shape, as the file source does), into the
-// ruleset model; isFlagd reports which it was.
-func parseDocument(data []byte) (rs *evaluator.Ruleset, isFlagd bool, err error) {
-	if flagd.Detect(data) {
-		res, err := flagd.Translate(data, flagd.Options{})
-		if err != nil {
-			return nil, true, err
-		}
-		return res.Ruleset, true, nil
-	}
-	rs, err = evaluator.Parse(data)
-	return rs, false, err
+// document (told apart by its shape, as the file source does).
+func parseDocument(data []byte) (*evaluator.Ruleset, error) {
+	rs, _, _, err := flagd.ParseAny(data, flagd.Options{})
+	return rs, err
 }
 
 // loadDocument is parseDocument, compiled.
 func loadDocument(data []byte) (*evaluator.Evaluator, error) {
-	rs, _, err := parseDocument(data)
+	rs, err := parseDocument(data)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "switchyard diff: %v\n", err)
 			return exitFail
 		}
-		if models[i], _, err = parseDocument(data); err == nil {
+		if models[i], err = parseDocument(data); err == nil {
 			evs[i], err = evaluator.Compile(models[i])
 		}
 		if err != nil {

@@ -89,7 +89,7 @@ func validateFile(name string) fileReport {
 		r.Problems = append(r.Problems, problem{File: name, Line: 0, Column: 0, Message: "cannot read the file: " + err.Error()})
 		return r
 	}
-	_, _, err = parseDocument(data)
+	_, err = parseDocument(data)
 	var fe *flagd.Error
 	if errors.As(err, &fe) { // a flagd document: its path is in the file
 		p := problem{File: name, Path: fe.Path, Message: strings.TrimPrefix(fe.Error(), "flagd: "+fe.Path+": ")}

@@ -126,6 +126,24 @@ func Detect(data []byte) bool {
 	return true
 }
 
+// ParseAny reads data as a flagd document when Detect says it is one
+// (translating it with opts), and as a Switchyard ruleset with
+// evaluator.Parse otherwise; fromFlagd reports which, and skipped lists
+// the flags left out under opts.SkipUntranslatable. It is the one place
+// the file source, the static source and the command-line tool tell the
+// two formats apart.
+func ParseAny(data []byte, opts Options) (rs *evaluator.Ruleset, fromFlagd bool, skipped []*Error, err error) {
+	if !Detect(data) {
+		rs, err = evaluator.Parse(data)
+		return rs, false, nil, err
+	}
+	res, err := Translate(data, opts)
+	if err != nil {
+		return nil, true, nil, err
+	}
+	return res.Ruleset, true, res.Skipped, nil
+}
+
 // Translate reads a flagd document into a ruleset. The ruleset's version
 // is "flagd-" and the first 12 hex digits of the document's SHA-256, so
 // that a changed file is a new version.

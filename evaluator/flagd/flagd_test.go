@@ -336,3 +336,26 @@ func TestReviewedEdges(t *testing.T) {
 	require.Len(t, res.Skipped, 1)
 	assert.Contains(t, res.Skipped[0].Error(), "weights add up to more than 2^32")
 }
+
+func TestParseAny(t *testing.T) {
+	rs, fromFlagd, skipped, err := flagd.ParseAny([]byte(`{"schemaVersion": 1, "flags": {"f": {"type": "boolean", "variants": {"on": true}, "default": {"variant": "on"}}}}`), flagd.Options{})
+	require.NoError(t, err)
+	assert.False(t, fromFlagd)
+	assert.Empty(t, skipped)
+	assert.Contains(t, rs.Flags, "f")
+
+	doc := `{"flags": {"ok": {"state": "ENABLED", "defaultVariant": "a", "variants": {"a": "a"}},
+	  "computed": {"state": "ENABLED", "variants": {"a": "a"}, "targeting": {"var": "v"}}}}`
+	_, fromFlagd, _, err = flagd.ParseAny([]byte(doc), flagd.Options{})
+	assert.True(t, fromFlagd)
+	assert.ErrorContains(t, err, "flags.computed.targeting.var")
+	rs, _, skipped, err = flagd.ParseAny([]byte(doc), flagd.Options{SkipUntranslatable: true})
+	require.NoError(t, err)
+	require.Len(t, skipped, 1)
+	assert.Equal(t, "computed", skipped[0].Flag)
+	assert.Contains(t, rs.Flags, "ok")
+
+	_, fromFlagd, _, err = flagd.ParseAny([]byte(`{"flags": {"f": {"type": "boolean"}}}`), flagd.Options{})
+	assert.False(t, fromFlagd, "a ruleset missing its schemaVersion is read, and rejected, as a ruleset")
+	assert.ErrorContains(t, err, "schemaVersion")
+}
