@@ -103,21 +103,43 @@ type segment struct {
 // contains reports whether ctx is in the segment: its targeting key is
 // included, or it is not excluded and a rule matches.
 func (s *segment) contains(ctx map[string]any) bool {
+	in, _, _ := s.membership(ctx)
+	return in
+}
+
+// segmentReason is why a context is in a segment or not.
+type segmentReason uint8
+
+const (
+	segmentIncluded  segmentReason = iota // the targeting key is included
+	segmentExcluded                       // the targeting key is excluded
+	segmentRule                           // a rule matched
+	segmentNoRule                         // the segment has rules; none matched
+	segmentNotListed                      // no rules, and the key is in neither list
+)
+
+// membership decides whether ctx is in the segment, why, and which rule
+// matched (for segmentRule). contains and Explain both use it, so the
+// explanation cannot drift from the evaluation.
+func (s *segment) membership(ctx map[string]any) (bool, segmentReason, int) {
 	key, _ := ctx[targetingKey].(string)
 	if key != "" {
 		if s.included.has(key) {
-			return true
+			return true, segmentIncluded, -1
 		}
 		if s.excluded.has(key) {
-			return false
+			return false, segmentExcluded, -1
 		}
 	}
-	for _, conds := range s.rules {
+	for i, conds := range s.rules {
 		if allMatch(conds, ctx) {
-			return true
+			return true, segmentRule, i
 		}
 	}
-	return false
+	if len(s.rules) == 0 {
+		return false, segmentNotListed, -1
+	}
+	return false, segmentNoRule, -1
 }
 
 // Compile validates rs and builds an Evaluator. Every problem is a

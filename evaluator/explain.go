@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -70,8 +71,11 @@ type ConditionTrace struct {
 	Operator  string `json:"operator"`
 	Negate    bool   `json:"negate,omitempty"`
 	Outcome   string `json:"outcome"`
-	// Value is the context's attribute value, only with ShowValues.
-	Value any `json:"value,omitempty"`
+	// Value is the context's attribute value, only with ShowValues, and
+	// never for an attribute the context names in privateAttributes (or
+	// the targeting key of an anonymous context): Private is set instead.
+	Value   any  `json:"value,omitempty"`
+	Private bool `json:"private,omitempty"`
 	// Segments explains inSegment, one entry per segment checked.
 	Segments []SegmentTrace `json:"segments,omitempty"`
 }
@@ -90,8 +94,11 @@ type ServeTrace struct {
 }
 
 // RolloutTrace is a percentage rollout: the bucket of the context and
-// the bucket range of each variant, [From, To) out of Buckets.
+// the bucket range of each variant, [From, To) out of Buckets. For
+// xxh64-v1 there are 100 000 buckets; for murmur3-flagd as many as the
+// weights add up to.
 type RolloutTrace struct {
+	Algorithm string        `json:"algorithm"`
 	BucketBy  string        `json:"bucketBy"`
 	Bucket    uint64        `json:"bucket"`
 	Buckets   uint64        `json:"buckets"`
@@ -109,8 +116,10 @@ type WeightRange struct {
 
 // ExplainOptions adjust Explain; the zero value shows no context values.
 type ExplainOptions struct {
-	// ShowValues puts the context's attribute values in the trace. They
-	// may be personal data: leave it off where traces reach logs.
+	// ShowValues puts the context's attribute values in the trace, except
+	// those the context marks private (privateAttributes, and the
+	// targeting key of an anonymous context). Other values may still be
+	// personal data: leave it off where traces reach logs.
 	ShowValues bool
 }
 
@@ -205,29 +214,64 @@ func (f *flag) explainServe(s *serve, ctx map[string]any) *ServeTrace {
 		return &ServeTrace{Variant: f.variantName(s.variant)}
 	}
 	r := s.rollout
-	rt := &RolloutTrace{BucketBy: r.bucketBy.name, Buckets: Buckets}
+	rt := &RolloutTrace{Algorithm: BucketAlgorithm, BucketBy: r.bucketBy.name, Buckets: Buckets}
+	if r.flagd {
+		// The point bucketOf returns is the bucket, out of total.
+		rt.Algorithm, rt.Buckets = BucketAlgorithmFlagd, r.total
+	}
 	if rt.BucketBy == "" {
 		rt.BucketBy = targetingKey
 	}
 	var prev uint64
 	for i, c := range r.cumulative {
-		// pick serves variant i for bucket*total < c*Buckets.
-		rt.Ranges = append(rt.Ranges, WeightRange{
-			Variant: f.variantName(r.variants[i]), Weight: c - prev,
-			From: ceilDiv(prev*Buckets, r.total), To: ceilDiv(c*Buckets, r.total),
-		})
+		w := WeightRange{Variant: f.variantName(r.variants[i]), Weight: c - prev, From: prev, To: c}
+		if !r.flagd {
+			// pick serves variant i for bucket*total < c*Buckets.
+			w.From, w.To = ceilDiv(prev*Buckets, r.total), ceilDiv(c*Buckets, r.total)
+		}
+		rt.Ranges = append(rt.Ranges, w)
 		prev = c
 	}
-	bucket, code := r.bucketOf(ctx)
+	point, code := r.bucketOf(ctx)
 	rt.ErrorCode = code
-	if code == ErrorNone {
-		rt.Bucket = bucket
-		return &ServeTrace{Variant: f.variantName(r.pick(bucket)), Rollout: rt}
+	if code != ErrorNone {
+		return &ServeTrace{Rollout: rt}
 	}
-	return &ServeTrace{Rollout: rt}
+	rt.Bucket = point
+	if !r.flagd {
+		rt.Bucket = point / r.total // the point is bucket*total
+	}
+	return &ServeTrace{Variant: f.variantName(r.pick(point)), Rollout: rt}
 }
 
 func ceilDiv(a, b uint64) uint64 { return (a + b - 1) / b }
+
+// markedPrivate reports whether ctx marks attribute a private, as the
+// privacy package reads a context: a privateAttributes entry naming it
+// (its top-level name, its pointer, or a pointer to a map that holds it),
+// or the targeting key of a context with "anonymous": true.
+func markedPrivate(ctx map[string]any, a attrRef) bool {
+	if anon, _ := ctx["anonymous"].(bool); anon && a.key == targetingKey {
+		return true
+	}
+	pointer := a.name
+	if !strings.HasPrefix(pointer, "/") {
+		pointer = "/" + strings.ReplaceAll(strings.ReplaceAll(a.name, "~", "~0"), "/", "~1")
+	}
+	check := func(p string) bool {
+		if !strings.HasPrefix(p, "/") {
+			p = "/" + strings.ReplaceAll(strings.ReplaceAll(p, "~", "~0"), "/", "~1")
+		}
+		return p == pointer || strings.HasPrefix(pointer, p+"/")
+	}
+	switch list := ctx["privateAttributes"].(type) {
+	case []string:
+		return slices.ContainsFunc(list, check)
+	case []any:
+		return slices.ContainsFunc(list, func(e any) bool { s, ok := e.(string); return ok && check(s) })
+	}
+	return false
+}
 
 func (c *condition) explain(ctx map[string]any, opts ExplainOptions) ConditionTrace {
 	ct := ConditionTrace{Attribute: c.attr.name, Operator: string(c.op.name), Negate: c.negate}
@@ -245,7 +289,11 @@ func (c *condition) explain(ctx map[string]any, opts ExplainOptions) ConditionTr
 	}
 	v, ok := c.attr.lookup(ctx)
 	if opts.ShowValues && ok {
-		ct.Value = v
+		if markedPrivate(ctx, c.attr) {
+			ct.Private = true
+		} else {
+			ct.Value = v
+		}
 	}
 	switch {
 	case !ok:
@@ -284,24 +332,18 @@ func (c *condition) accepts(v any) bool {
 
 // explain is contains with the reason.
 func (s *segment) explain(ctx map[string]any) (bool, string) {
-	key, _ := ctx[targetingKey].(string)
-	if key != "" {
-		if s.included.has(key) {
-			return true, "targeting key included"
-		}
-		if s.excluded.has(key) {
-			return false, "targeting key excluded"
-		}
+	in, why, rule := s.membership(ctx)
+	switch why {
+	case segmentIncluded:
+		return in, "targeting key included"
+	case segmentExcluded:
+		return in, "targeting key excluded"
+	case segmentRule:
+		return in, fmt.Sprintf("rules[%d] matched", rule)
+	case segmentNotListed:
+		return in, "targeting key not listed"
 	}
-	for i, conds := range s.rules {
-		if allMatch(conds, ctx) {
-			return true, fmt.Sprintf("rules[%d] matched", i)
-		}
-	}
-	if len(s.rules) == 0 {
-		return false, "targeting key not listed"
-	}
-	return false, "no rule matched"
+	return in, "no rule matched"
 }
 
 // String renders the explanation for people, one fact a line.
@@ -357,7 +399,10 @@ func (x *Explanation) write(b *strings.Builder, in string) {
 				subject = c.Attribute + " " + c.Operator
 			}
 			fmt.Fprintf(b, "%s    %s%s: %s", in, not, subject, c.Outcome)
-			if c.Value != nil {
+			switch {
+			case c.Private:
+				b.WriteString(" (value private)")
+			case c.Value != nil:
 				fmt.Fprintf(b, " (value %v)", c.Value)
 			}
 			b.WriteString("\n")

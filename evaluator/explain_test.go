@@ -2,6 +2,7 @@ package evaluator_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -74,4 +75,62 @@ func TestExplainOutcomes(t *testing.T) {
 	x = ev.Explain("legacy-export", nil)
 	assert.False(t, x.Enabled)
 	assert.Equal(t, evaluator.ReasonDisabled, x.Reason)
+}
+
+// TestExplainBucketInItsRange: for both rollout algorithms and many keys,
+// the bucket Explain reports lies in the range of the variant it serves,
+// and that variant is the one Evaluate serves.
+func TestExplainBucketInItsRange(t *testing.T) {
+	for _, alg := range []string{evaluator.BucketAlgorithm, evaluator.BucketAlgorithmFlagd} {
+		ev, err := evaluator.Load([]byte(`{"schemaVersion": 1, "flags": {"f": {"type": "string",
+		  "variants": {"a": "a", "b": "b", "c": "c"},
+		  "default": {"rollout": {"algorithm": "` + alg + `", "variants": [
+		    {"variant": "a", "weight": 17}, {"variant": "b", "weight": 50}, {"variant": "c", "weight": 33}]}}}}}`))
+		require.NoError(t, err)
+		for i := range 300 {
+			ctx := map[string]any{"targetingKey": fmt.Sprintf("user-%d", i)}
+			x := ev.Explain("f", ctx)
+			ro := x.Default.Rollout
+			require.NotNil(t, ro, "%s: %s", alg, x)
+			want := ev.Evaluate("f", ctx).Variant
+			require.Equal(t, want, x.Default.Variant)
+			var hit string
+			for _, r := range ro.Ranges {
+				if ro.Bucket >= r.From && ro.Bucket < r.To {
+					hit = r.Variant
+				}
+			}
+			require.Equalf(t, want, hit, "%s: bucket %d of %d, ranges %+v", alg, ro.Bucket, ro.Buckets, ro.Ranges)
+			require.Less(t, ro.Bucket, ro.Buckets)
+			require.Equal(t, alg, ro.Algorithm)
+		}
+	}
+}
+
+// TestExplainShowValuesKeepsPrivateValues: with ShowValues, an attribute
+// the context marks private (by name or pointer) and the targeting key of
+// an anonymous context are never shown; other values are.
+func TestExplainShowValuesKeepsPrivateValues(t *testing.T) {
+	ev, err := evaluator.Load([]byte(`{"schemaVersion": 1, "flags": {"f": {"type": "boolean",
+	  "variants": {"on": true, "off": false}, "default": {"variant": "off"},
+	  "rules": [{"conditions": [
+	    {"attribute": "plan", "operator": "in", "values": ["pro"]},
+	    {"attribute": "email", "operator": "endsWith", "values": ["@private.com"]},
+	    {"attribute": "/address/street", "operator": "exists"},
+	    {"attribute": "targetingKey", "operator": "exists"}], "serve": {"variant": "on"}}]}}}`))
+	require.NoError(t, err)
+	opts := evaluator.ExplainOptions{ShowValues: true}
+	ctx := map[string]any{"targetingKey": "user-secret-key", "email": "alice@private.com", "plan": "pro",
+		"address": map[string]any{"street": "Secret Street 1"}, "anonymous": true,
+		"privateAttributes": []any{"email", "/address"}}
+	x := ev.ExplainWith("f", ctx, opts)
+	out := x.String()
+	data, err := json.Marshal(x)
+	require.NoError(t, err)
+	for _, secret := range []string{"alice@private.com", "Secret Street 1", "user-secret-key"} {
+		assert.NotContains(t, out, secret)
+		assert.NotContains(t, string(data), secret)
+	}
+	assert.Equal(t, 3, strings.Count(out, "(value private)"), out)
+	assert.Contains(t, out, "(value pro)", "values not marked private are shown")
 }

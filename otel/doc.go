@@ -40,5 +40,7 @@
 // "feature_flag.evaluation.errors" with feature_flag.key and error.type.
 // Their attributes come from the ruleset and the SDK's fixed sets of
 // reasons and error codes, never from the evaluation context, so their
-// cardinality is bounded by the flags an application evaluates.
+// cardinality is bounded by the flag keys an application evaluates (keys
+// not in the ruleset count too: never build flag keys from request data).
+// A Hook must come from NewHook; a zero Hook records nothing.
 package otel

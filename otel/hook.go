@@ -102,6 +102,9 @@ func NewHook(o Options) (*Hook, error) {
 // Finally records the evaluation: it runs for successful and failed
 // evaluations alike, and never fails one.
 func (h *Hook) Finally(ctx context.Context, hc openfeature.HookContext, d openfeature.InterfaceEvaluationDetails, _ openfeature.HookHints) {
+	if h == nil || h.requests == nil {
+		return // not built by NewHook: nothing to record with, and never fail an evaluation
+	}
 	key := attribute.String(string(semconv.FeatureFlagKeyKey), hc.FlagKey())
 	reason := semconv.FeatureFlagResultReasonKey.String(strings.ToLower(string(d.Reason)))
 	errType := errorType(&d)

@@ -368,3 +368,15 @@ func TestNewHookRejectsShortKey(t *testing.T) {
 		t.Errorf("NewHook(short key) error = %v, want an error that does not print the key", err)
 	}
 }
+
+// TestZeroHookRecordsNothing: a Hook not built by NewHook must not panic
+// inside an evaluation.
+func TestZeroHookRecordsNothing(t *testing.T) {
+	var h otel.Hook
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("Finally on a zero Hook panicked: %v", r)
+		}
+	}()
+	h.Finally(context.Background(), openfeature.HookContext{}, openfeature.InterfaceEvaluationDetails{}, openfeature.HookHints{})
+}

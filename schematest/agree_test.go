@@ -69,8 +69,27 @@ func TestSchemaAndParserAgree(t *testing.T) {
 // schema does not express because it needs more than one member: a
 // reference to a variant, flag or segment, a cycle, a duplicate, a sum of
 // weights, a regular expression, a JSON Pointer, a duplicate JSON key.
+//
+// Every problem of the error must be such a rule: one that is not would be
+// a disagreement the others must not hide.
 func wholeDocumentRule(err error) (string, bool) {
-	msg := err.Error()
+	problems := evaluator.Problems(err)
+	if len(problems) == 0 {
+		return wholeDocumentMessage(err.Error())
+	}
+	var reasons []string
+	for _, p := range problems {
+		reason, ok := wholeDocumentMessage(p.Message)
+		if !ok {
+			return "", false
+		}
+		reasons = append(reasons, reason)
+	}
+	return strings.Join(reasons, "; "), true
+}
+
+// wholeDocumentMessage is wholeDocumentRule for one message.
+func wholeDocumentMessage(msg string) (string, bool) {
 	for _, r := range []struct{ words, reason string }{
 		{"unknown variant", "a variant reference"},
 		{"unknown flag \"", "a flag reference"},
