@@ -206,6 +206,16 @@ func (e *Evaluator) Environment() string {
 	return e.environment
 }
 
+// SuggestFlag returns the flag key nearest to key (a different case, or a
+// small typo), for a "did you mean" hint when key is not a flag; "" when
+// none is near, or key is a flag.
+func (e *Evaluator) SuggestFlag(key string) string {
+	if e == nil || e.flags.get(key) != nil {
+		return ""
+	}
+	return suggest(key, e.keys)
+}
+
 // Keys returns the flag keys in sorted order. The caller owns the slice.
 func (e *Evaluator) Keys() []string {
 	if e == nil {

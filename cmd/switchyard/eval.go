@@ -89,6 +89,13 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if res.ErrorCode != evaluator.ErrorNone {
 		out.ErrorCode = res.ErrorCode.String()
 	}
+	if res.ErrorCode == evaluator.ErrorFlagNotFound {
+		hint := ""
+		if near := ev.SuggestFlag(*key); near != "" {
+			hint = fmt.Sprintf("; did you mean %q?", near)
+		}
+		fmt.Fprintf(stderr, "switchyard eval: %s has no flag %q%s\n", *file, *key, hint)
+	}
 	if *explain {
 		out.Explain = ev.ExplainWith(*key, ctx, evaluator.ExplainOptions{ShowValues: *showValues})
 	}
