@@ -275,3 +275,34 @@ func BenchmarkEvaluateRealistic(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHashed evaluates flags of the benchmark ruleset in their plain
+// and their hashed form (HashRuleset: the country list, the segment's
+// 10 000 keys and the hundred rules' plans hashed). The context matches
+// only the last rule of three-rules, is in the segment, and matches none
+// of the hundred rules, so every hashed list is probed.
+func BenchmarkHashed(b *testing.B) {
+	plain := benchCompile(b, benchRuleset(0))
+	hrs, err := evaluator.HashRuleset(benchRuleset(0), "bench-salt-5f1c9e")
+	if err != nil {
+		b.Fatal(err)
+	}
+	hashed := benchCompile(b, hrs)
+	ctx := benchContext()
+	for _, flag := range []string{"three-rules", "segment", "hundred-rules"} {
+		for _, side := range []struct {
+			name string
+			ev   *evaluator.Evaluator
+		}{{"plain", plain}, {"hashed", hashed}} {
+			b.Run(side.name+"/"+flag, func(b *testing.B) {
+				if p, h := plain.Evaluate(flag, ctx), hashed.Evaluate(flag, ctx); p.Variant != h.Variant || p.Reason != h.Reason {
+					b.Fatalf("%s: plain %s/%s, hashed %s/%s", flag, p.Variant, p.Reason, h.Variant, h.Reason)
+				}
+				b.ReportAllocs()
+				for b.Loop() {
+					side.ev.Evaluate(flag, ctx)
+				}
+			})
+		}
+	}
+}

@@ -15,6 +15,9 @@ func (r *Ruleset) Clone() *Ruleset {
 		return nil
 	}
 	out := *r
+	if r.ValueHashing != nil {
+		out.ValueHashing = new(*r.ValueHashing)
+	}
 	if r.Flags != nil {
 		out.Flags = make(map[string]Flag, len(r.Flags))
 		for k, f := range r.Flags {

@@ -25,14 +25,20 @@ type Evaluator struct {
 
 // flag is a compiled Flag.
 type flag struct {
-	key         string
-	typ         FlagType
-	enabled     bool
-	variants    []variant // sorted by name
-	off         int       // variant index, or -1 for the caller's default
-	prereqs     []prereq
-	targets     stringIndex // targeting keys
-	targetVars  []int       // variant index per targets position
+	key        string
+	typ        FlagType
+	enabled    bool
+	variants   []variant // sorted by name
+	off        int       // variant index, or -1 for the caller's default
+	prereqs    []prereq
+	targets    stringIndex // targeting keys
+	targetVars []int       // variant index per targets position
+	// hashedTargets holds every target of a flag with a hashed target
+	// list (targets and targetVars are then empty): digest → variant.
+	hashedTargets *digestSet
+	// hashing marks a flag that tests hashed values, itself or through
+	// its segments and prerequisites: its evaluations carry a hashMemo.
+	hashing     bool
 	rules       []rule
 	ruleIndex   *ruleIndex // nil unless many rules are plain "in" tests of one attribute
 	def         serve
@@ -97,13 +103,35 @@ type segment struct {
 	name     string // for Explain
 	included stringIndex
 	excluded stringIndex
-	rules    [][]condition
+	// hashed holds both lists when either is hashed (included and
+	// excluded are then empty): digest → listedIncluded|listedExcluded.
+	hashed *digestSet
+	rules  [][]condition
+}
+
+// Which of a segment's lists a hashed targeting key is in.
+const (
+	listedIncluded = 1 << iota
+	listedExcluded
+)
+
+// usesHashing reports whether testing membership may hash a value.
+func (s *segment) usesHashing() bool {
+	if s.hashed != nil {
+		return true
+	}
+	for _, conds := range s.rules {
+		if conditionsHash(conds) {
+			return true
+		}
+	}
+	return false
 }
 
 // contains reports whether ctx is in the segment: its targeting key is
 // included, or it is not excluded and a rule matches.
-func (s *segment) contains(ctx map[string]any) bool {
-	in, _, _ := s.membership(ctx)
+func (s *segment) contains(ctx map[string]any, m *hashMemo) bool {
+	in, _, _ := s.membership(ctx, m)
 	return in
 }
 
@@ -121,9 +149,17 @@ const (
 // membership decides whether ctx is in the segment, why, and which rule
 // matched (for segmentRule). contains and Explain both use it, so the
 // explanation cannot drift from the evaluation.
-func (s *segment) membership(ctx map[string]any) (bool, segmentReason, int) {
+func (s *segment) membership(ctx map[string]any, m *hashMemo) (bool, segmentReason, int) {
 	key, _ := ctx[targetingKey].(string)
-	if key != "" {
+	if key != "" && s.hashed != nil {
+		switch p := s.hashed.lookupString(key, m); {
+		case p < 0: // in neither list
+		case p&listedIncluded != 0:
+			return true, segmentIncluded, -1
+		default:
+			return false, segmentExcluded, -1
+		}
+	} else if key != "" {
 		if s.included.has(key) {
 			return true, segmentIncluded, -1
 		}
@@ -132,7 +168,7 @@ func (s *segment) membership(ctx map[string]any) (bool, segmentReason, int) {
 		}
 	}
 	for i, conds := range s.rules {
-		if allMatch(conds, ctx) {
+		if allMatch(conds, ctx, m) {
 			return true, segmentRule, i
 		}
 	}
@@ -179,9 +215,10 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 		return nil, errorf(`segments[""]`, "a segment name must not be empty")
 	}
 	var probs problems
+	probs.add(checkValueHashing(rs.ValueHashing))
 	segments := make(map[string]*segment, len(rs.Segments))
 	for _, name := range sortedKeys(rs.Segments) {
-		s, err := compileSegment(pathKey("segments", name), rs.Segments[name], build)
+		s, err := compileSegment(pathKey("segments", name), rs.Segments[name], conditionScope{inSegment: true, build: build, hashing: rs.ValueHashing})
 		if err != nil {
 			// Keep the name, so references to the segment are not reported
 			// as dangling on top of its own problem.
@@ -199,7 +236,7 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	}
 	for i, key := range e.keys {
 		model := rs.Flags[key]
-		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build, probs: &probs}
+		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build, hashing: rs.ValueHashing, probs: &probs}
 		fc.compile(rs)
 	}
 	probs.add(e.checkCycles(rs))
@@ -210,14 +247,24 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 		return nil, nil
 	}
 	for _, f := range e.list {
+		f.hashing = f.usesHashing()
+	}
+	for _, f := range e.list {
 		if f.typ != TypeObject && (!f.enabled || (len(f.prereqs) == 0 && f.static && f.def.rollout == nil)) {
 			f.fixed = &Result{}
-			f.fill(f.fixed, f.decide(nil), false)
+			f.fill(f.fixed, f.decide(nil, nil), false)
 		}
 	}
 	fp := fingerprinter{rs: rs, done: make(map[string]uint64, len(rs.Flags)), segs: make(map[string]uint64)}
 	for i, key := range e.keys {
 		e.list[i].fingerprint = fp.flag(key)
+		if e.list[i].hashing {
+			// The same digests mean other values under another salt.
+			h := newHasher()
+			h.u64(e.list[i].fingerprint)
+			h.str(rs.ValueHashing.Salt)
+			e.list[i].fingerprint = h.d.Sum64()
+		}
 	}
 	e.flags = newFlagIndex(e.list)
 	return e, nil
@@ -232,7 +279,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func compileSegment(path string, s Segment, build bool) (*segment, error) {
+func compileSegment(path string, s Segment, scope conditionScope) (*segment, error) {
+	anyHashed := false
 	for _, list := range []struct {
 		field string
 		keys  []string
@@ -240,9 +288,23 @@ func compileSegment(path string, s Segment, build bool) (*segment, error) {
 		if i := slices.Index(list.keys, ""); i >= 0 {
 			return nil, errorf(pathIndex(path+"."+list.field, i), "empty targeting key: it can never match (contexts without a key are in no list); remove it")
 		}
+		hashed, err := listForm(path+"."+list.field, list.keys, scope.hashing)
+		if err != nil {
+			return nil, err
+		}
+		anyHashed = anyHashed || hashed
 	}
 	cs := &segment{}
-	if build {
+	switch {
+	case anyHashed && scope.build:
+		cs.hashed = &digestSet{salt: scope.hashing.Salt, m: make(map[digest]int32, len(s.Included)+len(s.Excluded))}
+		for _, key := range s.Included {
+			cs.hashed.m[keyDigest(scope.hashing.Salt, key)] |= listedIncluded
+		}
+		for _, key := range s.Excluded {
+			cs.hashed.m[keyDigest(scope.hashing.Salt, key)] |= listedExcluded
+		}
+	case scope.build:
 		cs.included, cs.excluded = stringSet(s.Included), stringSet(s.Excluded)
 	}
 	for i, r := range s.Rules {
@@ -250,7 +312,7 @@ func compileSegment(path string, s Segment, build bool) (*segment, error) {
 		if len(r.Conditions) == 0 {
 			return nil, errorf(rp+".conditions", "a segment rule needs at least one condition")
 		}
-		conds, err := compileConditions(rp+".conditions", r.Conditions, conditionScope{inSegment: true, build: build})
+		conds, err := compileConditions(rp+".conditions", r.Conditions, scope)
 		if err != nil {
 			return nil, err
 		}
@@ -265,6 +327,7 @@ type conditionScope struct {
 	segments  map[string]*segment // what inSegment may name
 	inSegment bool                // the condition is in a segment rule
 	build     bool                // prepare for evaluation, not only validate
+	hashing   *ValueHashing       // the ruleset's, checked apart; nil without one
 }
 
 func compileConditions(path string, list []Condition, scope conditionScope) ([]condition, error) {
@@ -291,6 +354,7 @@ type flagCompiler struct {
 	all      map[string]Flag
 	segments map[string]*segment
 	build    bool           // see conditionScope
+	hashing  *ValueHashing  // see conditionScope
 	index    map[string]int // variant name → index in f.variants
 	probs    *problems      // where every problem of the flag goes
 }
@@ -404,6 +468,17 @@ func (fc *flagCompiler) prerequisites() error {
 // targets indexes the individually targeted keys; a key may repeat under
 // one variant but not appear under two.
 func (fc *flagCompiler) targets() error {
+	anyHashed := false
+	for i, t := range fc.m.Targets {
+		hashed, err := listForm(pathIndex(fc.path+".targets", i)+".values", t.Values, fc.hashing)
+		if err != nil {
+			return err
+		}
+		anyHashed = anyHashed || hashed
+	}
+	if anyHashed {
+		return fc.hashedTargets()
+	}
 	seen := make(map[string]string)
 	var keys []string
 	for i, t := range fc.m.Targets {
@@ -438,6 +513,38 @@ func (fc *flagCompiler) targets() error {
 	return nil
 }
 
+// hashedTargets compiles the targets of a flag with a hashed target list:
+// every target, plain ones too, goes into one digest set, so that a key
+// listed plainly under one variant and hashed under another is caught.
+func (fc *flagCompiler) hashedTargets() error {
+	salt := fc.hashing.Salt
+	set := &digestSet{salt: salt, m: make(map[digest]int32)}
+	for i, t := range fc.m.Targets {
+		tp := pathIndex(fc.path+".targets", i)
+		vi, err := fc.lookup(tp+".variant", t.Variant)
+		if err != nil {
+			return err
+		}
+		if len(t.Values) == 0 {
+			return errorf(tp+".values", "a target needs at least one targeting key")
+		}
+		for j, key := range t.Values {
+			if key == "" {
+				return errorf(pathIndex(tp+".values", j), "empty targeting key: it can never match (contexts without a key skip targets); remove it")
+			}
+			d := keyDigest(salt, key)
+			if prev, dup := set.m[d]; dup && int(prev) != vi {
+				return errorf(pathIndex(tp+".values", j), "this targeting key is already targeted to variant %q; a key may appear under one variant only", fc.f.variants[prev].name)
+			}
+			set.m[d] = int32(vi)
+		}
+	}
+	if fc.build {
+		fc.f.hashedTargets = set
+	}
+	return nil
+}
+
 func (fc *flagCompiler) rules() error {
 	ids := make(map[string]int)
 	for i := range fc.m.Rules {
@@ -451,7 +558,7 @@ func (fc *flagCompiler) rules() error {
 			}
 		}
 		// A rule's conditions and its serve are independent: report both.
-		conds, err := compileConditions(rp+".conditions", r.Conditions, conditionScope{segments: fc.segments, build: fc.build})
+		conds, err := compileConditions(rp+".conditions", r.Conditions, conditionScope{segments: fc.segments, build: fc.build, hashing: fc.hashing})
 		fc.probs.add(err)
 		s, err2 := compileServe(rp+".serve", fc.f.key, &r.Serve, fc.lookup)
 		fc.probs.add(err2)

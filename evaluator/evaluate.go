@@ -17,31 +17,33 @@ type decision struct {
 
 // decide runs the evaluation algorithm for one flag.
 // Prerequisite recursion terminates because Compile rejects cycles.
-func (f *flag) decide(ctx map[string]any) decision {
+//
+// m remembers the digests of hashed values computed so far in this
+// evaluation (see hashing.go); it is nil for flags that test no hashed
+// value, directly or through segments and prerequisites.
+func (f *flag) decide(ctx map[string]any, m *hashMemo) decision {
 	if !f.enabled {
 		return decision{variant: f.off, reason: ReasonDisabled, rule: -1}
 	}
 	for i := range f.prereqs {
 		p := &f.prereqs[i]
-		d := p.flag.decide(ctx)
+		d := p.flag.decide(ctx, m)
 		if d.variant < 0 || !p.ok[d.variant] {
 			return decision{variant: f.off, reason: ReasonPrerequisiteFailed, rule: -1}
 		}
 	}
-	if f.targetVars != nil {
-		if key, ok := ctx[targetingKey].(string); ok && key != "" {
-			if i := f.targets.find(key); i >= 0 {
-				return decision{variant: f.targetVars[i], reason: ReasonTargetingMatch, rule: -1}
-			}
+	if f.targetVars != nil || f.hashedTargets != nil {
+		if v := f.target(ctx, m); v >= 0 {
+			return decision{variant: v, reason: ReasonTargetingMatch, rule: -1}
 		}
 	}
 	if f.ruleIndex != nil {
-		if d, ok := f.decideIndexed(ctx); ok {
+		if d, ok := f.decideIndexed(ctx, m); ok {
 			return d
 		}
 	} else {
 		for i := range f.rules {
-			if r := &f.rules[i]; allMatch(r.conds, ctx) {
+			if r := &f.rules[i]; allMatch(r.conds, ctx, m) {
 				return r.serve.decideRule(ctx, i)
 			}
 		}
@@ -59,14 +61,14 @@ func (f *flag) decide(ctx map[string]any) decision {
 // decideIndexed tries the rules of a flag with a rule index: the rules the
 // index does not cover, in order, up to the first indexed rule that
 // matches; ok is false when no rule matches.
-func (f *flag) decideIndexed(ctx map[string]any) (d decision, ok bool) {
+func (f *flag) decideIndexed(ctx map[string]any, m *hashMemo) (d decision, ok bool) {
 	ix := f.ruleIndex
-	first := ix.firstMatch(ctx, len(f.rules))
+	first := ix.firstMatch(ctx, len(f.rules), m)
 	for _, i := range ix.others {
 		if int(i) > first {
 			break
 		}
-		if r := &f.rules[i]; allMatch(r.conds, ctx) {
+		if r := &f.rules[i]; allMatch(r.conds, ctx, m) {
 			return r.serve.decideRule(ctx, int(i)), true
 		}
 	}
@@ -95,9 +97,25 @@ func (s *serve) decide(ctx map[string]any, reason Reason) decision {
 	return decision{variant: s.rollout.pick(point), reason: ReasonSplit, rule: -1}
 }
 
-func allMatch(conds []condition, ctx map[string]any) bool {
+// target returns the variant individually targeted to ctx's targeting
+// key, or -1.
+func (f *flag) target(ctx map[string]any, m *hashMemo) int {
+	key, ok := ctx[targetingKey].(string)
+	if !ok || key == "" {
+		return -1
+	}
+	if f.hashedTargets != nil {
+		return int(f.hashedTargets.lookupString(key, m))
+	}
+	if i := f.targets.find(key); i >= 0 {
+		return f.targetVars[i]
+	}
+	return -1
+}
+
+func allMatch(conds []condition, ctx map[string]any, m *hashMemo) bool {
 	for i := range conds {
-		if !conds[i].match(ctx) {
+		if !conds[i].match(ctx, m) {
 			return false
 		}
 	}
@@ -144,7 +162,19 @@ func (f *flag) evaluate(res *Result, want FlagType, ctx map[string]any) {
 		}
 		asFloat = true
 	}
-	f.fill(res, f.decide(ctx), asFloat)
+	if f.hashing {
+		f.fill(res, f.decideHashing(ctx), asFloat)
+		return
+	}
+	f.fill(res, f.decide(ctx, nil), asFloat)
+}
+
+// decideHashing is decide with a memo of digests, for flags that test
+// hashed values. It is apart so that flags without any keep the small
+// stack frame that does not zero a memo.
+func (f *flag) decideHashing(ctx map[string]any) decision {
+	var m hashMemo
+	return f.decide(ctx, &m)
 }
 
 // fill writes the Result of a decision into res (filled in place: Result

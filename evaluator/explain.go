@@ -150,7 +150,7 @@ func (e *Evaluator) ExplainWith(flagKey string, ctx map[string]any, opts Explain
 
 func (f *flag) explain(x *Explanation, ctx map[string]any, opts ExplainOptions) {
 	x.Found, x.Enabled = true, f.enabled
-	d := f.decide(ctx) // the outcome is Evaluate's by construction
+	d := f.decide(ctx, nil) // the outcome is Evaluate's by construction
 	x.Variant = f.variantName(d.variant)
 	x.Reason, x.ErrorCode = d.reason, d.code
 	if d.rule >= 0 {
@@ -163,20 +163,16 @@ func (f *flag) explain(x *Explanation, ctx map[string]any, opts ExplainOptions) 
 		p := &f.prereqs[i]
 		sub := &Explanation{Flag: p.flag.key, RulesetVersion: x.RulesetVersion}
 		p.flag.explain(sub, ctx, opts)
-		pd := p.flag.decide(ctx)
+		pd := p.flag.decide(ctx, nil)
 		ok := pd.variant >= 0 && p.ok[pd.variant]
 		x.Prerequisites = append(x.Prerequisites, PrerequisiteTrace{Flag: p.flag.key, Variant: sub.Variant, Satisfied: ok, Trace: sub})
 		if !ok {
 			return
 		}
 	}
-	if f.targetVars != nil {
-		if key, ok := ctx[targetingKey].(string); ok && key != "" {
-			if i := f.targets.find(key); i >= 0 {
-				x.Target = &TargetTrace{Variant: f.variantName(f.targetVars[i])}
-				return
-			}
-		}
+	if v := f.target(ctx, nil); v >= 0 {
+		x.Target = &TargetTrace{Variant: f.variantName(v)}
+		return
 	}
 	for i := range f.rules {
 		r := &f.rules[i]
@@ -275,7 +271,7 @@ func markedPrivate(ctx map[string]any, a attrRef) bool {
 
 func (c *condition) explain(ctx map[string]any, opts ExplainOptions) ConditionTrace {
 	ct := ConditionTrace{Attribute: c.attr.name, Operator: string(c.op.name), Negate: c.negate}
-	matched := c.match(ctx)
+	matched := c.match(ctx, nil)
 	ct.Outcome = OutcomeNotMatched
 	if matched {
 		ct.Outcome = OutcomeMatched
@@ -332,7 +328,7 @@ func (c *condition) accepts(v any) bool {
 
 // explain is contains with the reason.
 func (s *segment) explain(ctx map[string]any) (bool, string) {
-	in, why, rule := s.membership(ctx)
+	in, why, rule := s.membership(ctx, nil)
 	switch why {
 	case segmentIncluded:
 		return in, "targeting key included"

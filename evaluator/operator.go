@@ -100,6 +100,7 @@ type condition struct {
 	times    []time.Time      // before, after
 	versions []semver         // semver*
 	segments []*segment       // inSegment
+	hashed   *digestSet       // in, with hashed values; nothing else is then set
 }
 
 // stringSetThreshold is the number of `in` strings above which a hash
@@ -108,11 +109,11 @@ const stringSetThreshold = 8
 
 // match reports whether the condition holds for ctx. A missing (or null)
 // attribute never matches, even when negated.
-func (c *condition) match(ctx map[string]any) bool {
+func (c *condition) match(ctx map[string]any, m *hashMemo) bool {
 	if c.op.segments {
 		in := false
 		for _, s := range c.segments {
-			if s.contains(ctx) {
+			if s.contains(ctx, m) {
 				in = true
 				break
 			}
@@ -122,6 +123,9 @@ func (c *condition) match(ctx map[string]any) bool {
 	v, ok := c.attr.lookup(ctx)
 	if !ok {
 		return false
+	}
+	if c.hashed != nil {
+		return (c.hashed.first(v, m) >= 0) != c.negate
 	}
 	if !c.op.matchesValues() {
 		return !c.negate
@@ -211,6 +215,20 @@ func compileCondition(path string, cd *Condition, scope conditionScope) (conditi
 		return c, nil
 	case len(cd.Values) == 0:
 		return c, errorf(valuesPath, "operator %q needs at least one value", cd.Operator)
+	}
+	if op.name == OpIn {
+		hashed, err := listForm(valuesPath, cd.Values, scope.hashing)
+		if err != nil {
+			return c, err
+		}
+		if hashed {
+			compileHashedIn(&c, cd.Values, scope.hashing)
+			return c, nil
+		}
+	} else if !op.segments {
+		if err := hashedElsewhere(valuesPath, cd.Operator, cd.Values); err != nil {
+			return c, err
+		}
 	}
 	for i, v := range cd.Values {
 		problem := ""

@@ -90,6 +90,10 @@ func decode(data []byte) (*Ruleset, error) {
 				rs.Flags[key] = f
 				return err
 			})
+		case "valueHashing":
+			var h ValueHashing
+			h, err = d.valueHashing()
+			rs.ValueHashing = &h
 		case "segments":
 			rs.Segments = map[string]Segment{}
 			err = d.object(func(key string) error {
@@ -98,7 +102,7 @@ func decode(data []byte) (*Ruleset, error) {
 				return err
 			})
 		default:
-			err = d.unknownField(key, "schemaVersion, tenantId, environment, version, flags, segments, $schema")
+			err = d.unknownField(key, "schemaVersion, tenantId, environment, version, flags, segments, valueHashing, $schema")
 		}
 		return err
 	})
@@ -475,4 +479,27 @@ func (d *decoder) segment() (Segment, error) {
 		return err
 	})
 	return s, err
+}
+
+func (d *decoder) valueHashing() (ValueHashing, error) {
+	var h ValueHashing
+	var seen [2]bool
+	err := d.object(func(key string) error {
+		var err error
+		switch key {
+		case "algorithm":
+			seen[0] = true
+			h.Algorithm, err = d.str()
+		case "salt":
+			seen[1] = true
+			h.Salt, err = d.str()
+		default:
+			err = d.unknownField(key, "algorithm, salt")
+		}
+		return err
+	})
+	if err != nil {
+		return h, err
+	}
+	return h, d.required(seen[:], "algorithm", "salt")
 }

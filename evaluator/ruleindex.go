@@ -8,11 +8,16 @@ import "slices"
 // first such rule that lists it. Rules of other shapes, interleaved or
 // not, are still tried in order, so the first rule that matches still
 // serves.
+//
+// Rules whose `in` values are hashed are indexed the same way, by digest
+// (hashed); an index covers either plain or hashed rules, whichever kind
+// has more rules on one attribute.
 type ruleIndex struct {
 	attr   attrRef
 	values stringIndex
-	first  []int32 // per position in values: the first indexed rule listing it
-	others []int32 // the rules the index does not cover, in order
+	first  []int32    // per position in values: the first indexed rule listing it
+	hashed *digestSet // instead of values and first: digest → first rule
+	others []int32    // the rules the index does not cover, in order
 }
 
 // minIndexedRules is how many rules of the indexable shape a flag needs
@@ -21,7 +26,7 @@ type ruleIndex struct {
 const minIndexedRules = 8
 
 // indexable reports whether r is one non-negated "in" condition whose
-// values are all strings, and returns that condition.
+// values are all strings, or all hashed, and returns that condition.
 func indexable(r *rule) (*condition, bool) {
 	if len(r.conds) != 1 {
 		return nil, false
@@ -30,7 +35,16 @@ func indexable(r *rule) (*condition, bool) {
 	if c.op.name != OpIn || c.negate || len(c.nums) > 0 || c.bools != [2]bool{} {
 		return nil, false
 	}
-	return c, len(c.strs) > 0 || c.strSet != nil
+	return c, len(c.strs) > 0 || c.strSet != nil || c.hashed != nil
+}
+
+// indexKey groups indexable rules: plain and hashed rules on one
+// attribute are different groups.
+func indexKey(c *condition) string {
+	if c.hashed != nil {
+		return "#" + c.attr.name
+	}
+	return "=" + c.attr.name
 }
 
 // newRuleIndex builds the index for the attribute with the most indexable
@@ -39,7 +53,7 @@ func newRuleIndex(rules []rule) *ruleIndex {
 	count := map[string]int{}
 	for i := range rules {
 		if c, ok := indexable(&rules[i]); ok {
-			count[c.attr.name]++
+			count[indexKey(c)]++
 		}
 	}
 	best, n := "", 0
@@ -56,11 +70,22 @@ func newRuleIndex(rules []rule) *ruleIndex {
 	pos := map[string]int{}
 	for i := range rules {
 		c, ok := indexable(&rules[i])
-		if !ok || c.attr.name != best {
+		if !ok || indexKey(c) != best {
 			ix.others = append(ix.others, int32(i))
 			continue
 		}
 		ix.attr = c.attr
+		if c.hashed != nil {
+			if ix.hashed == nil {
+				ix.hashed = &digestSet{salt: c.hashed.salt, m: map[digest]int32{}}
+			}
+			for d := range c.hashed.m {
+				if _, seen := ix.hashed.m[d]; !seen {
+					ix.hashed.m[d] = int32(i)
+				}
+			}
+			continue
+		}
 		values := c.strs
 		if c.strSet != nil {
 			values = c.strSet.keys
@@ -82,9 +107,15 @@ func newRuleIndex(rules []rule) *ruleIndex {
 // (len(rules), which no rule position reaches). It matches as the
 // conditions would: the attribute's string, or any string element of a
 // list attribute; other types never match string values.
-func (ix *ruleIndex) firstMatch(ctx map[string]any, none int) int {
+func (ix *ruleIndex) firstMatch(ctx map[string]any, none int, m *hashMemo) int {
 	v, ok := ix.attr.lookup(ctx)
 	if !ok {
+		return none
+	}
+	if ix.hashed != nil {
+		if p := ix.hashed.first(v, m); p >= 0 {
+			return int(p)
+		}
 		return none
 	}
 	best := none

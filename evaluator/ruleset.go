@@ -34,6 +34,9 @@ type Ruleset struct {
 	Flags map[string]Flag `json:"flags,omitempty"`
 	// Segments maps segment names to segments referenced by inSegment.
 	Segments map[string]Segment `json:"segments,omitempty"`
+	// ValueHashing, when set, says how the hashed values ("sha256:…") of
+	// targets, segment lists and in conditions were computed (HashValue).
+	ValueHashing *ValueHashing `json:"valueHashing,omitempty"`
 }
 
 // FlagType is the declared type of every variant value of a flag. In JSON

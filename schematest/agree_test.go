@@ -104,6 +104,7 @@ func wholeDocumentMessage(msg string) (string, bool) {
 		{"duplicate key", "a duplicate JSON key"},
 		{"not both", "exactly one of variant or rollout"},
 		{"object values may hold", "a JSON value"},
+		{`need "valueHashing"`, "hashed values need the top-level valueHashing"},
 	} {
 		if strings.Contains(msg, r.words) {
 			return r.reason, true

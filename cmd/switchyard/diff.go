@@ -85,6 +85,9 @@ func flagChanges(oldRS, newRS *evaluator.Ruleset, a, b *evaluator.Flag) []string
 			out = append(out, "segment "+name)
 		}
 	}
+	if len(out) == 0 && !reflect.DeepEqual(oldRS.ValueHashing, newRS.ValueHashing) {
+		out = append(out, "valueHashing") // the same hashed values, read with another salt
+	}
 	if len(out) == 0 {
 		out = append(out, "a prerequisite flag") // the fingerprint covers prerequisites' definitions
 	}

@@ -7,6 +7,7 @@
 //	switchyard diff OLD NEW
 //	switchyard convert [-skip] FILE
 //	switchyard schema
+//	switchyard hash -salt S [VALUE...] | -salt S -ruleset FILE | -newsalt
 //	switchyard help [COMMAND]
 //
 // Exit status: 0 on success, 1 when a ruleset is invalid (validate), a
@@ -38,12 +39,13 @@ func commands() map[string]command {
 		"diff":     {"list the flags added, removed or changed between two ruleset files", runDiff},
 		"convert":  {"translate a flagd flag-definition file into a ruleset", runConvert},
 		"schema":   {"print the JSON Schema of ruleset documents (for editors and CI)", runSchema},
+		"hash":     {"hash values, or a whole ruleset, so it names no one in clear", runHash},
 		"help":     {"describe the commands, or one command", runHelp},
 	}
 }
 
 // order is the order help lists the commands in.
-var order = []string{"validate", "eval", "diff", "convert", "schema", "help"}
+var order = []string{"validate", "eval", "diff", "convert", "schema", "hash", "help"}
 
 // Exit statuses.
 const (

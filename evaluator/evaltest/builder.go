@@ -391,6 +391,17 @@ func Compile(flags ...*FlagBuilder) (*evaluator.Evaluator, error) {
 	return evaluator.Compile(Ruleset(flags...))
 }
 
+// CompileHashed is Compile of the flags' hashed form
+// (evaluator.HashRuleset with salt): the same outcomes, from a ruleset
+// whose targets, segment lists and in conditions name no value in clear.
+func CompileHashed(salt string, flags ...*FlagBuilder) (*evaluator.Evaluator, error) {
+	rs, err := evaluator.HashRuleset(Ruleset(flags...), salt)
+	if err != nil {
+		return nil, err
+	}
+	return evaluator.Compile(rs)
+}
+
 func cloneConditions(list []evaluator.Condition) []evaluator.Condition {
 	out := slices.Clone(list)
 	for i := range out {

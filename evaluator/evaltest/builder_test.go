@@ -162,3 +162,25 @@ func TestBucketAlgorithm(t *testing.T) {
 	}
 	assert.Equal(t, "clubs", ev.Evaluate("fractional-flag", map[string]any{"targetingKey": "ten"}).Variant)
 }
+
+func TestCompileHashed(t *testing.T) {
+	flag := evaltest.NewFlag("f").Boolean().
+		Target("on", "user-1").
+		Rule("staff", evaltest.Attr("email").In("ada@example.com")).Serve("on").
+		Default("off")
+	ev, err := evaltest.CompileHashed("salt-1", flag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ctx, want := range map[string]string{"user-1": "on", "user-2": "off"} {
+		if got := ev.Evaluate("f", map[string]any{"targetingKey": ctx}); got.Variant != want {
+			t.Errorf("%s: %s, want %s", ctx, got.Variant, want)
+		}
+	}
+	if got := ev.Evaluate("f", map[string]any{"targetingKey": "k", "email": "ada@example.com"}); got.Variant != "on" || got.RuleID != "staff" {
+		t.Errorf("hashed in: %+v", got)
+	}
+	if _, err := evaltest.CompileHashed("", flag); err == nil {
+		t.Error("CompileHashed accepted an empty salt")
+	}
+}

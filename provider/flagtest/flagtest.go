@@ -44,6 +44,7 @@ type TestData struct {
 	current  *evaluator.Evaluator
 	sinks    map[*runSink]struct{}
 	health   *outage // the current simulated outage, replayed to new runs
+	salt     string  // set by HashValues: serve the hashed form
 }
 
 // outage is a simulated failure reported to every run.
@@ -104,10 +105,24 @@ func (td *TestData) Run(ctx context.Context, sink provider.Sink) error {
 func (td *TestData) Ruleset() *evaluator.Ruleset {
 	td.mu.Lock()
 	defer td.mu.Unlock()
-	return td.model(td.flags, td.segments).Clone()
+	rs, err := td.model(td.flags, td.segments)
+	if err != nil { // cannot happen: the current flags were hashed when applied
+		panic(err)
+	}
+	return rs.Clone()
 }
 
-func (td *TestData) model(flags map[string]evaluator.Flag, segments map[string]evaluator.Segment) *evaluator.Ruleset {
+// model is the ruleset served for flags and segments: hashed after
+// HashValues.
+func (td *TestData) model(flags map[string]evaluator.Flag, segments map[string]evaluator.Segment) (*evaluator.Ruleset, error) {
+	rs := td.plainModel(flags, segments)
+	if td.salt == "" {
+		return rs, nil
+	}
+	return evaluator.HashRuleset(rs, td.salt)
+}
+
+func (td *TestData) plainModel(flags map[string]evaluator.Flag, segments map[string]evaluator.Segment) *evaluator.Ruleset {
 	return &evaluator.Ruleset{
 		SchemaVersion: evaluator.SchemaVersion,
 		TenantID:      "test",
@@ -119,7 +134,33 @@ func (td *TestData) model(flags map[string]evaluator.Flag, segments map[string]e
 }
 
 func (td *TestData) compile(flags map[string]evaluator.Flag, segments map[string]evaluator.Segment) (*evaluator.Evaluator, error) {
-	return evaluator.Compile(td.model(flags, segments))
+	rs, err := td.model(flags, segments)
+	if err != nil {
+		return nil, err
+	}
+	return evaluator.Compile(rs)
+}
+
+// HashValues makes the TestData serve its rulesets with values hashed
+// under salt (evaluator.HashRuleset: targets, segment lists, in conditions
+// of strings and integers), as a ruleset that names no one in clear would
+// come from the flag service. Builders keep taking plain values; Ruleset
+// returns the hashed form. It applies at once, to the current flags too.
+func (td *TestData) HashValues(salt string) error {
+	if salt == "" {
+		return errors.New("flagtest: HashValues: the salt must not be empty")
+	}
+	td.mu.Lock()
+	prev := td.salt
+	td.salt = salt
+	td.mu.Unlock()
+	err := td.apply(func(map[string]evaluator.Flag, map[string]evaluator.Segment) {})
+	if err != nil {
+		td.mu.Lock()
+		td.salt = prev
+		td.mu.Unlock()
+	}
+	return err
 }
 
 // apply validates a change and, when valid, publishes it to every running

@@ -247,3 +247,23 @@ func keys[V any](m map[string]V) []string {
 	slices.Sort(out)
 	return out
 }
+
+func TestHashValuesServesTheHashedForm(t *testing.T) {
+	td := flagtest.New()
+	td.MustUpdate(td.Flag("f").Boolean().Target("on", "user-1").Default("off"))
+	require.NoError(t, td.HashValues("salt-1"))
+	rs := td.Ruleset()
+	require.NotNil(t, rs.ValueHashing)
+	assert.Equal(t, "salt-1", rs.ValueHashing.Salt)
+	assert.Equal(t, []string{evaluator.HashValue("salt-1", "user-1")}, rs.Flags["f"].Targets[0].Values)
+
+	// Later updates are hashed too, and builders start from the plain form.
+	td.MustUpdate(td.Flag("f").Target("on", "user-2"))
+	rs = td.Ruleset()
+	assert.Equal(t, []string{evaluator.HashValue("salt-1", "user-1")}, rs.Flags["f"].Targets[0].Values)
+	assert.Equal(t, []string{evaluator.HashValue("salt-1", "user-2")}, rs.Flags["f"].Targets[1].Values)
+	ev, err := evaluator.Compile(rs)
+	require.NoError(t, err)
+	assert.Equal(t, "on", ev.Evaluate("f", map[string]any{"targetingKey": "user-2"}).Variant)
+	assert.Error(t, td.HashValues(""))
+}

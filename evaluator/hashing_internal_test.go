@@ -1,0 +1,105 @@
+package evaluator
+
+import "testing"
+
+// TestHashedValueHashedOncePerEvaluation: the targeting key is tested by
+// the flag's targets, a prerequisite's targets and a segment; the e-mail by
+// a rule, the prerequisite's rule and a segment rule. Each is hashed once.
+func TestHashedValueHashedOncePerEvaluation(t *testing.T) {
+	h := func(v string) string { return HashValue("salt", v) }
+	onOff := map[string]any{"on": true, "off": false}
+	email := func(v string) Condition {
+		return Condition{Attribute: "email", Operator: OpIn, Values: []any{h(v)}}
+	}
+	rs := &Ruleset{
+		SchemaVersion: 1,
+		ValueHashing:  &ValueHashing{Algorithm: HashAlgorithm, Salt: "salt"},
+		Segments: map[string]Segment{"s": {
+			Included: []string{h("u-9")},
+			Rules:    []SegmentRule{{Conditions: []Condition{email("no-1@example.com")}}},
+		}},
+		Flags: map[string]Flag{
+			"pre": {Type: TypeBoolean, Variants: onOff,
+				Targets: []Target{{Variant: "off", Values: []string{h("u-8")}}},
+				Rules:   []Rule{{Conditions: []Condition{email("no-2@example.com")}, Serve: Serve{Variant: "off"}}},
+				Default: &Serve{Variant: "on"}},
+			"f": {Type: TypeBoolean, Variants: onOff,
+				Prerequisites: []Prerequisite{{Flag: "pre", Variants: []string{"on"}}},
+				Targets:       []Target{{Variant: "on", Values: []string{h("u-7")}}},
+				Rules: []Rule{
+					{Conditions: []Condition{email("no-3@example.com")}, Serve: Serve{Variant: "on"}},
+					{Conditions: []Condition{{Operator: OpInSegment, Values: []any{"s"}}}, Serve: Serve{Variant: "on"}},
+					{Conditions: []Condition{email("ada@example.com")}, Serve: Serve{Variant: "on"}},
+				},
+				Default: &Serve{Variant: "off"}},
+		},
+	}
+	ev, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := ev.flags.get("f")
+	if !f.hashing {
+		t.Fatal("flag f is not marked as hashing")
+	}
+	var m hashMemo
+	d := f.decide(map[string]any{"targetingKey": "u-1", "email": "ada@example.com"}, &m)
+	if d.rule != 2 {
+		t.Fatalf("served rule %d, want 2", d.rule)
+	}
+	if m.computed != 2 {
+		t.Errorf("computed %d digests for two attribute values, want 2", m.computed)
+	}
+	if plain := ev.flags.get("pre"); !plain.hashing {
+		t.Error("flag pre is not marked as hashing")
+	}
+}
+
+// TestPlainFlagsCarryNoMemo: a flag of a hashed ruleset that tests no
+// hashed value, directly or through segments and prerequisites, keeps the
+// plain path.
+func TestPlainFlagsCarryNoMemo(t *testing.T) {
+	rs := &Ruleset{
+		SchemaVersion: 1,
+		ValueHashing:  &ValueHashing{Algorithm: HashAlgorithm, Salt: "salt"},
+		Segments:      map[string]Segment{"hashed": {Included: []string{HashValue("salt", "k")}}, "plain": {Rules: []SegmentRule{{Conditions: []Condition{{Attribute: "a", Operator: OpExists}}}}}},
+		Flags: map[string]Flag{
+			"plain": {Type: TypeBoolean, Variants: map[string]any{"on": true},
+				Rules: []Rule{{Conditions: []Condition{{Operator: OpInSegment, Values: []any{"plain"}}}, Serve: Serve{Variant: "on"}}}},
+			"via-segment": {Type: TypeBoolean, Variants: map[string]any{"on": true},
+				Rules: []Rule{{Conditions: []Condition{{Operator: OpInSegment, Values: []any{"hashed"}}}, Serve: Serve{Variant: "on"}}}},
+			"via-prerequisite": {Type: TypeBoolean, Variants: map[string]any{"on": true},
+				Prerequisites: []Prerequisite{{Flag: "via-segment", Variants: []string{"on"}}}, Default: &Serve{Variant: "on"}},
+		},
+	}
+	ev, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]bool{"plain": false, "via-segment": true, "via-prerequisite": true} {
+		if got := ev.flags.get(key).hashing; got != want {
+			t.Errorf("flag %s: hashing = %v, want %v", key, got, want)
+		}
+	}
+}
+
+func TestHashedRulesAreIndexed(t *testing.T) {
+	f := Flag{Type: TypeBoolean, Variants: map[string]any{"on": true, "off": false}}
+	for i := range 10 {
+		f.Rules = append(f.Rules, Rule{Conditions: []Condition{{Attribute: "email", Operator: OpIn, Values: []any{"u" + string(rune('a'+i))}}}, Serve: Serve{Variant: "on"}})
+	}
+	rs, err := HashRuleset(&Ruleset{SchemaVersion: 1, Flags: map[string]Flag{"f": f}}, "salt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ix := ev.flags.get("f").ruleIndex; ix == nil || ix.hashed == nil || len(ix.hashed.m) != 10 {
+		t.Fatalf("ten hashed in rules are not indexed: %+v", ix)
+	}
+	if got := ev.Evaluate("f", map[string]any{"email": "uc"}); got.Variant != "on" {
+		t.Errorf("indexed hashed rule: %+v", got)
+	}
+}
