@@ -57,12 +57,11 @@ const joinBuffer = 128
 
 // rollout is a compiled Rollout.
 type rollout struct {
-	prefix     string // seed + "." (xxh64-v1), or seed (murmur3-flagd)
-	bucketBy   attrRef
-	byKey      bool     // bucketBy is targetingKey
-	flagd      bool     // algorithm murmur3-flagd
-	variants   []int    // indexes into flag.variants
-	cumulative []uint64 // running sums of the weights
+	prefix   string // seed + "." (xxh64-v1), or seed (murmur3-flagd)
+	bucketBy attrRef
+	byKey    bool  // bucketBy is targetingKey
+	flagd    bool  // algorithm murmur3-flagd
+	variants []int // indexes into flag.variants
 	// limits are what pick compares bucketOf's point with, one per
 	// variant. xxh64-v1 serves the first i with bucket*total <
 	// cumulative[i]*Buckets (bucket = h % Buckets): the point is
@@ -118,4 +117,19 @@ func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
 		return uint64(murmurJoined(r.prefix, str, digits)) * r.total >> 32, ErrorNone
 	}
 	return hashJoined(r.prefix, str, digits) % Buckets * r.total, ErrorNone
+}
+
+// cumulative returns the running sums of the weights (for Explain), which
+// limits hold scaled by Buckets for xxh64-v1 and as they are for
+// murmur3-flagd.
+func (r *rollout) cumulative() []uint64 {
+	out := make([]uint64, len(r.limits))
+	for i, l := range r.limits {
+		if r.flagd {
+			out[i] = l
+		} else {
+			out[i] = l / Buckets
+		}
+	}
+	return out
 }

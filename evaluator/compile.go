@@ -25,16 +25,16 @@ type Evaluator struct {
 
 // flag is a compiled Flag.
 type flag struct {
-	key        string
-	typ        FlagType
-	enabled    bool
-	variants   []variant // sorted by name
-	off        int       // variant index, or -1 for the caller's default
-	prereqs    []prereq
-	targets    stringIndex // targeting keys
-	targetVars []int       // variant index per targets position
+	key      string
+	typ      FlagType
+	enabled  bool
+	variants []variant // sorted by name
+	asF64    []any     // integer flags: each variant's value as float64, boxed once
+	off      int       // variant index, or -1 for the caller's default
+	prereqs  []prereq
+	targets  *targetIndex // nil without (plain) targets
 	// hashedTargets holds every target of a flag with a hashed target
-	// list (targets and targetVars are then empty): digest → variant.
+	// list (targets is then nil): digest → variant.
 	hashedTargets *digestSet
 	// hashing marks a flag that tests hashed values, itself or through
 	// its segments and prerequisites: its evaluations carry a hashMemo.
@@ -43,7 +43,8 @@ type flag struct {
 	ruleIndex   *ruleIndex // nil unless many rules are plain "in" tests of one attribute
 	def         serve
 	static      bool // no targets and no rules
-	metadata    map[string]any
+	meta        []metaEntry
+	metadata    atomic.Pointer[map[string]any] // of meta, built on first use
 	trackEvents bool
 	fingerprint uint64 // changes when anything that decides the flag changes
 	// fixed is the precomputed result of a flag whose outcome cannot depend
@@ -56,7 +57,12 @@ type flag struct {
 type variant struct {
 	name  string
 	value any // bool, string, int64, float64, or a plain JSON object/array
-	asF64 any // integer flags only: the value as float64, boxed once
+}
+
+// targetIndex finds the variant individually targeted to a key.
+type targetIndex struct {
+	keys stringIndex
+	vars []int // variant index per key position
 }
 
 type prereq struct {
@@ -410,6 +416,9 @@ func (fc *flagCompiler) variants() error {
 		}
 		v.name = name
 		fc.f.variants = append(fc.f.variants, v)
+		if m.Type == TypeInteger {
+			fc.f.asF64 = append(fc.f.asF64, float64(v.value.(int64)))
+		}
 		fc.index[name] = i
 	}
 	return nil
@@ -481,6 +490,7 @@ func (fc *flagCompiler) targets() error {
 	}
 	seen := make(map[string]string)
 	var keys []string
+	var vars []int
 	for i, t := range fc.m.Targets {
 		tp := pathIndex(fc.path+".targets", i)
 		vi, err := fc.lookup(tp+".variant", t.Variant)
@@ -504,11 +514,13 @@ func (fc *flagCompiler) targets() error {
 			}
 			seen[key] = t.Variant
 			keys = append(keys, key)
-			fc.f.targetVars = append(fc.f.targetVars, vi)
+			vars = append(vars, vi)
 		}
 	}
 	if fc.build {
-		fc.f.targets = newStringIndex(keys)
+		if len(keys) > 0 {
+			fc.f.targets = &targetIndex{keys: newStringIndex(keys), vars: vars}
+		}
 	}
 	return nil
 }
@@ -588,24 +600,65 @@ func (fc *flagCompiler) defaultServe() error {
 // the ruleset has it. They let a hook name the flag set and its version
 // (OpenTelemetry's feature_flag.set.id and feature_flag.version) without
 // the provider knowing about the hook.
+//
+// The entries are kept as a list; the map results carry is built the first
+// time the flag is evaluated (most flags of a large ruleset never are in a
+// given service, and a small Go map costs several times the list).
 func (fc *flagCompiler) metadata(rs *Ruleset) error {
 	m := fc.m
-	if len(m.Metadata) > 0 || rs.TenantID != "" || rs.Environment != "" || rs.Version != "" {
-		fc.f.metadata = make(map[string]any, len(m.Metadata)+3)
+	identity := [...]metaEntry{{"rulesetTenantId", rs.TenantID}, {"rulesetEnvironment", rs.Environment}, {"rulesetVersion", rs.Version}}
+	n := len(m.Metadata)
+	for _, id := range identity {
+		if id.value != "" {
+			n++
+		}
+	}
+	var entries []metaEntry
+	if n > 0 {
+		entries = make([]metaEntry, 0, n) // at most n: an identity key may replace the flag's own
 	}
 	for _, k := range sortedKeys(m.Metadata) {
 		v, err := metadataValue(pathKey(fc.path+".metadata", k), m.Metadata[k])
 		if err != nil {
 			return err
 		}
-		fc.f.metadata[k] = v
+		entries = append(entries, metaEntry{k, v})
 	}
-	for k, v := range map[string]string{"rulesetTenantId": rs.TenantID, "rulesetEnvironment": rs.Environment, "rulesetVersion": rs.Version} {
-		if v != "" {
-			fc.f.metadata[k] = v
+	for _, id := range identity {
+		if id.value == "" {
+			continue
+		}
+		if i := slices.IndexFunc(entries, func(e metaEntry) bool { return e.key == id.key }); i >= 0 {
+			entries[i] = id // the ruleset's identity wins over the flag's own entry
+		} else {
+			entries = append(entries, id)
 		}
 	}
+	fc.f.meta = entries
 	return nil
+}
+
+// metaEntry is one entry of a flag's metadata.
+type metaEntry struct {
+	key   string
+	value any
+}
+
+// resultMetadata returns the flag's metadata map, built on first use;
+// nil when the flag has none.
+func (f *flag) resultMetadata() map[string]any {
+	if m := f.metadata.Load(); m != nil {
+		return *m
+	}
+	if len(f.meta) == 0 {
+		return nil
+	}
+	m := make(map[string]any, len(f.meta))
+	for _, e := range f.meta {
+		m[e.key] = e.value
+	}
+	f.metadata.CompareAndSwap(nil, &m)
+	return *f.metadata.Load()
 }
 
 func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (int, error)) (serve, error) {
@@ -662,17 +715,14 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 		}
 		cr.total += wv.Weight
 		cr.variants = append(cr.variants, vi)
-		cr.cumulative = append(cr.cumulative, cr.total)
+		limit := cr.total * Buckets
+		if cr.flagd {
+			limit = cr.total
+		}
+		cr.limits = append(cr.limits, limit)
 	}
 	if cr.total == 0 {
 		return out, errorf(rp+".variants", "weights add up to 0; give at least one variant a positive weight")
-	}
-	for _, c := range cr.cumulative {
-		if cr.flagd {
-			cr.limits = append(cr.limits, c)
-		} else {
-			cr.limits = append(cr.limits, c*Buckets)
-		}
 	}
 	out.rollout = cr
 	return out, nil
@@ -705,7 +755,7 @@ func variantValue(path string, typ FlagType, v any) (variant, error) {
 		if !ok {
 			return variant{}, errorf(path, "expected a whole number within int64 for an integer flag (a Go float only up to 2^53, where it is exact), got %s; use a float flag for fractions", describe(v))
 		}
-		return variant{value: i, asF64: float64(i)}, nil
+		return variant{value: i}, nil
 	case TypeFloat:
 		n, ok := finiteNumber(v)
 		if !ok {

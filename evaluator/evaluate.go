@@ -32,7 +32,7 @@ func (f *flag) decide(ctx map[string]any, m *hashMemo) decision {
 			return decision{variant: f.off, reason: ReasonPrerequisiteFailed, rule: -1}
 		}
 	}
-	if f.targetVars != nil || f.hashedTargets != nil {
+	if f.targets != nil || f.hashedTargets != nil {
 		if v := f.target(ctx, m); v >= 0 {
 			return decision{variant: v, reason: ReasonTargetingMatch, rule: -1}
 		}
@@ -107,8 +107,11 @@ func (f *flag) target(ctx map[string]any, m *hashMemo) int {
 	if f.hashedTargets != nil {
 		return int(f.hashedTargets.lookupString(key, m))
 	}
-	if i := f.targets.find(key); i >= 0 {
-		return f.targetVars[i]
+	if f.targets == nil {
+		return -1
+	}
+	if i := f.targets.keys.find(key); i >= 0 {
+		return f.targets.vars[i]
 	}
 	return -1
 }
@@ -157,7 +160,7 @@ func (f *flag) evaluate(res *Result, want FlagType, ctx map[string]any) {
 	asFloat := false
 	if want != 0 && want != f.typ {
 		if want != TypeFloat || f.typ != TypeInteger {
-			*res = errorResult(ErrorTypeMismatch, f.typ, f.metadata)
+			*res = errorResult(ErrorTypeMismatch, f.typ, f.resultMetadata())
 			return
 		}
 		asFloat = true
@@ -182,7 +185,7 @@ func (f *flag) decideHashing(ctx map[string]any) decision {
 func (f *flag) fill(res *Result, d decision, asFloat bool) {
 	res.Reason = d.reason
 	res.FlagType = f.typ
-	res.Metadata = f.metadata
+	res.Metadata = f.resultMetadata()
 	res.TrackEvents = f.trackEvents
 	if d.code != ErrorNone {
 		res.ErrorCode = d.code
@@ -192,14 +195,14 @@ func (f *flag) fill(res *Result, d decision, asFloat bool) {
 		r := &f.rules[d.rule]
 		res.RuleID = r.id
 		res.TrackEvents = res.TrackEvents || r.trackEvents
-		res.Metadata = r.resultMetadata(f.metadata)
+		res.Metadata = r.resultMetadata(res.Metadata)
 	}
 	if d.variant >= 0 {
 		v := &f.variants[d.variant]
 		res.Variant = v.name
 		switch {
 		case asFloat:
-			res.Value = v.asF64
+			res.Value = f.asF64[d.variant]
 		case f.typ == TypeObject:
 			res.Value = copyJSON(v.value)
 		default:

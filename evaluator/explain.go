@@ -210,7 +210,7 @@ func (f *flag) explainServe(s *serve, ctx map[string]any) *ServeTrace {
 		return &ServeTrace{Variant: f.variantName(s.variant)}
 	}
 	r := s.rollout
-	rt := &RolloutTrace{Algorithm: BucketAlgorithm, BucketBy: r.bucketBy.name, Buckets: Buckets}
+	rt := &RolloutTrace{Algorithm: BucketAlgorithm, BucketBy: r.bucketBy.name(), Buckets: Buckets}
 	if r.flagd {
 		// The point bucketOf returns is the bucket, out of total.
 		rt.Algorithm, rt.Buckets = BucketAlgorithmFlagd, r.total
@@ -219,7 +219,7 @@ func (f *flag) explainServe(s *serve, ctx map[string]any) *ServeTrace {
 		rt.BucketBy = targetingKey
 	}
 	var prev uint64
-	for i, c := range r.cumulative {
+	for i, c := range r.cumulative() {
 		w := WeightRange{Variant: f.variantName(r.variants[i]), Weight: c - prev, From: prev, To: c}
 		if !r.flagd {
 			// pick serves variant i for bucket*total < c*Buckets.
@@ -250,9 +250,9 @@ func markedPrivate(ctx map[string]any, a attrRef) bool {
 	if anon, _ := ctx["anonymous"].(bool); anon && a.key == targetingKey {
 		return true
 	}
-	pointer := a.name
+	pointer := a.name()
 	if !strings.HasPrefix(pointer, "/") {
-		pointer = "/" + strings.ReplaceAll(strings.ReplaceAll(a.name, "~", "~0"), "/", "~1")
+		pointer = "/" + strings.ReplaceAll(strings.ReplaceAll(a.name(), "~", "~0"), "/", "~1")
 	}
 	check := func(p string) bool {
 		if !strings.HasPrefix(p, "/") {
@@ -270,7 +270,7 @@ func markedPrivate(ctx map[string]any, a attrRef) bool {
 }
 
 func (c *condition) explain(ctx map[string]any, opts ExplainOptions) ConditionTrace {
-	ct := ConditionTrace{Attribute: c.attr.name, Operator: string(c.op.name), Negate: c.negate}
+	ct := ConditionTrace{Attribute: c.attr.name(), Operator: string(c.op.name), Negate: c.negate}
 	matched := c.match(ctx, nil)
 	ct.Outcome = OutcomeNotMatched
 	if matched {

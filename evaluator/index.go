@@ -124,11 +124,26 @@ func (x *flagIndex) get(key string) *flag {
 }
 
 // stringIndex finds a string's position in a list of distinct strings.
+// Each slot holds 0 (empty) or 1 + a position in keys, in as few bytes as
+// the list needs: one for lists of up to 254 strings (nearly every `in`
+// list; a ruleset holds thousands of them), two up to 65 534, four beyond.
 type stringIndex struct {
 	keys  []string
-	slots []uint32 // 0: empty; otherwise 1 + a position in keys
+	slots []byte // width bytes per slot, little-endian
 	mask  uint64
 	seed  uint64
+	width uint8
+}
+
+// slotWidth returns the bytes per slot for n keys.
+func slotWidth(n int) uint8 {
+	switch {
+	case n < 1<<8-1:
+		return 1
+	case n < 1<<16-1:
+		return 2
+	}
+	return 4
 }
 
 // newStringIndex indexes keys, which must be distinct (a repeated key
@@ -139,21 +154,41 @@ func newStringIndex(keys []string) stringIndex {
 	if len(keys) == 0 {
 		return x
 	}
+	width := slotWidth(len(keys))
 	build(len(keys), func(size int, seed uint64) bool {
-		x = stringIndex{keys: keys, slots: make([]uint32, size), mask: uint64(size - 1), seed: seed}
+		x = stringIndex{keys: keys, slots: make([]byte, size*int(width)), mask: uint64(size - 1), seed: seed, width: width}
 		for i, key := range keys {
 			h := hashString(key, seed) & x.mask
-			for probe := 0; x.slots[h] != 0; probe++ {
+			for probe := 0; x.slot(h) != 0; probe++ {
 				if probe == maxProbe {
 					return false
 				}
 				h = (h + 1) & x.mask
 			}
-			x.slots[h] = uint32(i) + 1
+			x.setSlot(h, i+1)
 		}
 		return true
 	})
 	return x
+}
+
+// slot returns the content of slot h.
+func (x *stringIndex) slot(h uint64) int {
+	switch x.width {
+	case 1:
+		return int(x.slots[h])
+	case 2:
+		i := 2 * h
+		return int(x.slots[i]) | int(x.slots[i+1])<<8
+	}
+	i := 4 * h
+	return int(x.slots[i]) | int(x.slots[i+1])<<8 | int(x.slots[i+2])<<16 | int(x.slots[i+3])<<24
+}
+
+func (x *stringIndex) setSlot(h uint64, v int) {
+	for b := range uint64(x.width) {
+		x.slots[uint64(x.width)*h+b] = byte(v >> (8 * b))
+	}
 }
 
 // find returns key's position in the indexed list, or -1.
@@ -162,7 +197,7 @@ func (x *stringIndex) find(key string) int {
 		return -1
 	}
 	for h := hashString(key, x.seed) & x.mask; ; h = (h + 1) & x.mask {
-		p := int(x.slots[h]) - 1
+		p := x.slot(h) - 1
 		if p < 0 || x.keys[p] == key {
 			return p
 		}

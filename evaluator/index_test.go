@@ -34,6 +34,16 @@ func indexKeys() map[string][]string {
 		many = append(many, "user-"+strconv.Itoa(i))
 	}
 	sets["10000 targeting keys"] = many
+	var wide []string // beyond 16-bit slots
+	for i := range 1<<16 + 1 {
+		wide = append(wide, "w-"+strconv.Itoa(i))
+	}
+	sets["wide slots"] = wide
+	var two []string // 16-bit slots
+	for i := range 300 {
+		two = append(two, "t-"+strconv.Itoa(i))
+	}
+	sets["two-byte slots"] = two
 	return sets
 }
 
@@ -126,12 +136,16 @@ func TestIndexEmpty(t *testing.T) {
 func TestIndexProbeBound(t *testing.T) {
 	for name, keys := range indexKeys() {
 		sx := newStringIndex(keys)
-		if 2*len(keys) > len(sx.slots) {
-			t.Errorf("%s: %d keys in %d slots, want at most half full", name, len(keys), len(sx.slots))
+		slot := sx.slot
+		if size := len(sx.slots) / int(sx.width); 2*len(keys) > size {
+			t.Errorf("%s: %d keys in %d slots, want at most half full", name, len(keys), size)
+		}
+		if want := slotWidth(len(keys)); sx.width != want || len(keys) > 65534 && want != 4 || len(keys) < 255 && want != 1 {
+			t.Errorf("%s: %d keys in %d-byte slots", name, len(keys), sx.width)
 		}
 		for i, k := range keys {
 			h := hashString(k, sx.seed) & sx.mask
-			for probe := 0; int(sx.slots[h])-1 != i; probe++ {
+			for probe := 0; slot(h)-1 != i; probe++ {
 				if probe >= maxProbe {
 					t.Fatalf("%s: key %q is more than %d slots from home", name, k, maxProbe)
 				}

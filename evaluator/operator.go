@@ -96,11 +96,26 @@ type condition struct {
 	strSet   *stringIndex     // in (many strings); strs is then nil
 	nums     []number         // in, numeric comparisons
 	bools    [2]bool          // in: whether false / true are listed
+	segments []*segment       // inSegment
+	more     *conditionValues // matches, before, after, semver*
+	hashed   *digestSet       // in, with hashed values; nothing else is then set
+}
+
+// conditionValues holds the prepared values of the operators fewer
+// conditions use, so that a condition stays small: a ruleset holds tens of
+// thousands of them.
+type conditionValues struct {
 	regexps  []*regexp.Regexp // matches
 	times    []time.Time      // before, after
 	versions []semver         // semver*
-	segments []*segment       // inSegment
-	hashed   *digestSet       // in, with hashed values; nothing else is then set
+}
+
+// values returns c.more, created on first use (at load).
+func (c *condition) values() *conditionValues {
+	if c.more == nil {
+		c.more = &conditionValues{}
+	}
+	return c.more
 }
 
 // stringSetThreshold is the number of `in` strings above which a hash
@@ -321,12 +336,12 @@ func regexpValue(c *condition, _ Operator, v any) string {
 	if err != nil {
 		return fmt.Sprintf("invalid regular expression %q: %s (RE2 syntax)", s, strings.TrimPrefix(err.Error(), "error parsing regexp: "))
 	}
-	c.regexps = append(c.regexps, re)
+	c.values().regexps = append(c.values().regexps, re)
 	return ""
 }
 
 func matchRegexp(c *condition, s string) bool {
-	for _, re := range c.regexps {
+	for _, re := range c.more.regexps {
 		if re.MatchString(s) {
 			return true
 		}
@@ -370,7 +385,7 @@ func timeValue(c *condition, name Operator, v any) string {
 	if _, isTime := v.(time.Time); !ok || isTime {
 		return fmt.Sprintf("%s needs an RFC 3339 timestamp string (2026-01-02T15:04:05Z) or Unix seconds; got %s", name, describe(v))
 	}
-	c.times = append(c.times, t)
+	c.values().times = append(c.values().times, t)
 	return ""
 }
 
@@ -378,7 +393,7 @@ func timeValue(c *condition, name Operator, v any) string {
 // time.Time, an RFC 3339 string, or Unix seconds as a number.
 func timeOperator(name Operator, test func(t, want time.Time) bool) *operator {
 	at := func(c *condition, t time.Time) bool {
-		for _, want := range c.times {
+		for _, want := range c.more.times {
 			if test(t, want) {
 				return true
 			}
@@ -444,7 +459,7 @@ func semverValue(c *condition, name Operator, v any) string {
 	if !ok {
 		return fmt.Sprintf("%s needs a semantic version such as 1.2.3 or v2.0.0-rc.1; got %s", name, describe(v))
 	}
-	c.versions = append(c.versions, ver)
+	c.values().versions = append(c.values().versions, ver)
 	return ""
 }
 
@@ -465,7 +480,7 @@ func semverTest(test func(got, want semver) bool) func(*condition, string) bool 
 		if !ok {
 			return false
 		}
-		for _, want := range c.versions {
+		for _, want := range c.more.versions {
 			if test(ver, want) {
 				return true
 			}

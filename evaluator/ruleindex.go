@@ -42,9 +42,9 @@ func indexable(r *rule) (*condition, bool) {
 // attribute are different groups.
 func indexKey(c *condition) string {
 	if c.hashed != nil {
-		return "#" + c.attr.name
+		return "#" + c.attr.name()
 	}
-	return "=" + c.attr.name
+	return "=" + c.attr.name()
 }
 
 // newRuleIndex builds the index for the attribute with the most indexable

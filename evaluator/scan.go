@@ -26,6 +26,36 @@ type decoder struct {
 	probs  problems
 	broken bool // a syntax error: the position cannot be trusted
 	fatal  bool // an error that makes the rest meaningless (schema version)
+	// interned holds short strings already read, so that the values a
+	// large ruleset repeats (variant names, country codes, operators,
+	// field names) are one allocation each, not one per occurrence.
+	interned map[string]string
+}
+
+// Interning bounds: strings up to maxInterned bytes, and at most
+// maxInternedCount distinct ones (the repeated strings of a document
+// appear early; a document of unique keys must not grow the table).
+const (
+	maxInterned      = 32
+	maxInternedCount = 4096
+)
+
+// intern returns raw as a string, shared with earlier occurrences.
+func (d *decoder) intern(raw []byte) string {
+	if len(raw) > maxInterned {
+		return string(raw)
+	}
+	if s, ok := d.interned[string(raw)]; ok {
+		return s
+	}
+	s := string(raw)
+	if d.interned == nil {
+		d.interned = make(map[string]string, 256)
+	}
+	if len(d.interned) < maxInternedCount {
+		d.interned[s] = s
+	}
+	return s
 }
 
 // recover records err, a shape problem of the value at start, and skips
@@ -365,7 +395,7 @@ func (d *decoder) rawString() (string, error) {
 			d.pos++
 			raw := d.data[start:d.pos]
 			if simple && utf8.Valid(raw) {
-				return string(raw[1 : len(raw)-1]), nil
+				return d.intern(raw[1 : len(raw)-1]), nil
 			}
 			var out string
 			if err := json.Unmarshal(raw, &out); err != nil {

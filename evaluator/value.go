@@ -8,17 +8,32 @@ import (
 
 // attrRef locates an attribute in a context: a top-level key, or an RFC 6901
 // JSON Pointer whose tokens were unescaped at load.
+//
+// It is small (every compiled condition holds one): a plain name is its
+// key alone; a pointer's text and further tokens sit behind ptr.
 type attrRef struct {
-	name string   // as written in the ruleset
-	key  string   // top-level key (first pointer token for pointers)
-	rest []string // remaining pointer tokens
+	key string       // top-level key (first pointer token for pointers)
+	ptr *pointerPath // nil for a top-level key
+}
+
+type pointerPath struct {
+	name string   // the pointer as written in the ruleset
+	rest []string // tokens after the first
+}
+
+// name returns the attribute as written in the ruleset.
+func (a *attrRef) name() string {
+	if a.ptr != nil {
+		return a.ptr.name
+	}
+	return a.key
 }
 
 // parseAttr compiles an attribute name; it reports a problem in words for
 // invalid pointers.
 func parseAttr(name string) (attrRef, string) {
 	if !strings.HasPrefix(name, "/") {
-		return attrRef{name: name, key: name}, ""
+		return attrRef{key: name}, ""
 	}
 	parts := strings.Split(name[1:], "/")
 	for i, p := range parts {
@@ -29,7 +44,7 @@ func parseAttr(name string) (attrRef, string) {
 		}
 		parts[i] = strings.ReplaceAll(strings.ReplaceAll(p, "~1", "/"), "~0", "~")
 	}
-	return attrRef{name: name, key: parts[0], rest: parts[1:]}, ""
+	return attrRef{key: parts[0], ptr: &pointerPath{name: name, rest: parts[1:]}}, ""
 }
 
 // lookup returns the attribute's value; ok is false when it is missing or
@@ -39,13 +54,17 @@ func (a *attrRef) lookup(ctx map[string]any) (any, bool) {
 	if !ok || v == nil {
 		return nil, false
 	}
-	for i, tok := range a.rest {
+	if a.ptr == nil {
+		return v, true
+	}
+	rest := a.ptr.rest
+	for i, tok := range rest {
 		switch c := v.(type) {
 		case map[string]any:
 			v, ok = c[tok]
 		case map[string]string:
 			s, found := c[tok]
-			if !found || i != len(a.rest)-1 {
+			if !found || i != len(rest)-1 {
 				return nil, false // a string has no members to point into
 			}
 			return s, true
