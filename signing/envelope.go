@@ -156,9 +156,10 @@ func quoteUntrusted(s string) string {
 }
 
 // Sign returns an envelope holding document, signed with key. The
-// document must be one JSON object; white space around it is dropped and
-// its bytes are otherwise embedded verbatim, so what the signature covers
-// is exactly what a verifier reads back.
+// document must be one JSON object with LF line ends (a CR would become an
+// LF on the ruleset stream); white space around it is dropped and its
+// bytes are otherwise embedded verbatim, so what the signature covers is
+// exactly what a verifier reads back.
 func Sign(document []byte, key PrivateKey) ([]byte, error) {
 	if err := key.check(); err != nil {
 		return nil, err
@@ -166,6 +167,11 @@ func Sign(document []byte, key PrivateKey) ([]byte, error) {
 	doc := bytes.TrimSpace(document)
 	if len(doc) == 0 || doc[0] != '{' || !json.Valid(doc) {
 		return nil, &Error{KeyID: key.ID, Err: ErrMalformed, Detail: "the document to sign is not one JSON object: give a ruleset or flagd document"}
+	}
+	if bytes.IndexByte(doc, '\r') >= 0 {
+		// An event stream delivers every line end as LF, which would break
+		// the signature of such a document on the stream.
+		return nil, &Error{KeyID: key.ID, Err: ErrMalformed, Detail: "the document has CR line ends, which the ruleset stream delivers as LF: convert it to LF line ends, then sign it"}
 	}
 	sig := ed25519.Sign(key.Key, doc)
 	var b bytes.Buffer

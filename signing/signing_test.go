@@ -234,6 +234,9 @@ func TestNewKeys(t *testing.T) {
 	require.ErrorIs(t, err, signing.ErrMalformed)
 	_, err = signing.Sign([]byte(`{"a":`), k)
 	require.ErrorIs(t, err, signing.ErrMalformed)
+	_, err = signing.Sign([]byte("{\r\n\"schemaVersion\": 1}"), k)
+	require.ErrorIs(t, err, signing.ErrMalformed)
+	assert.Contains(t, err.Error(), "CR line ends")
 }
 
 func TestKeyFiles(t *testing.T) {
