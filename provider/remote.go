@@ -436,7 +436,7 @@ func (r *remoteRun) apply(data []byte, o origin) error {
 		via = "stream"
 	}
 	r.log.Debug("switchyard: ruleset received", "rulesetVersion", ev.Version(), "via", via, "requestId", o.requestID, "signedBy", keyID)
-	r.sink.Update(ev) // ends STALE and ERROR
+	r.sink.Update(ev)          // ends STALE and ERROR
 	r.writeCache(data, o.etag) // as received: an envelope is verified again on restart
 	return nil
 }
