@@ -66,7 +66,7 @@ type remoteHarness struct {
 type remoteOpts struct {
 	cfg   func(*provider.RemoteConfig)
 	srv   clienttest.Options
-	serve bool // publish remoteDoc("1", "red") before starting
+	serve bool          // publish remoteDoc("1", "red") before starting
 	keys  *signing.Keys // provider.Config.TrustedKeys
 }
 
