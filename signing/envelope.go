@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 )
@@ -48,80 +47,94 @@ func malformed(format string, args ...any) error {
 // padding optional) and document (a JSON object), each once. Anything else
 // is an *Error wrapping ErrMalformed; data that is not an envelope at all
 // (IsEnvelope false) wraps ErrUnsigned.
+//
+// The envelope is read by a small scanner of its own, not encoding/json:
+// the document is only skipped over (its strings and the nesting of its
+// brackets), so that Parse costs little beside the parse of the document
+// that follows it. The document's own syntax is checked by whoever parses
+// it, after the signature.
 func Parse(data []byte) (*Envelope, error) {
 	if !IsEnvelope(data) {
 		return nil, &Error{Err: ErrUnsigned, Detail: `it is not an envelope (a JSON object whose first member is "signed")`}
 	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := expectDelim(dec, '{', "the envelope"); err != nil {
-		return nil, err
+	sc := scanner{data: data}
+	sc.expect('{')
+	if _, ok := sc.str(); !ok { // "signed", checked by IsEnvelope
+		return nil, malformed("the envelope is not a JSON object")
 	}
-	if _, err := dec.Token(); err != nil { // "signed", checked by IsEnvelope
-		return nil, malformed("%v", err)
-	}
-	if err := expectDelim(dec, '{', `"signed"`); err != nil {
-		return nil, err
+	if !sc.expect(':') || !sc.expect('{') {
+		return nil, malformed(`"signed" is not a JSON object`)
 	}
 	var env Envelope
 	var sig string
 	seen := map[string]bool{}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, malformed("%v", err)
+	for first := true; ; first = false {
+		sc.ws()
+		if sc.peek() == '}' && first {
+			sc.pos++
+			break
 		}
-		name, _ := tok.(string)
+		name, ok := sc.str()
+		if !ok || !sc.expect(':') {
+			return nil, malformed(`"signed" is not a JSON object of named members`)
+		}
 		if seen[name] {
-			return nil, malformed("%q appears twice in \"signed\"", name)
+			return nil, malformed("%s appears twice in \"signed\"", quoteUntrusted(name))
 		}
 		seen[name] = true
+		sc.ws()
 		switch name {
 		case "algorithm", "keyId", "signature":
-			var raw json.RawMessage
-			var s string
-			if err := dec.Decode(&raw); err != nil || len(raw) == 0 || raw[0] != '"' || json.Unmarshal(raw, &s) != nil {
+			v, ok := sc.str()
+			if !ok {
 				return nil, malformed("signed.%s is not a string", name)
 			}
 			switch name {
 			case "algorithm":
-				env.Algorithm = s
+				env.Algorithm = v
 			case "keyId":
-				env.KeyID = s
+				env.KeyID = v
 			default:
-				sig = s
+				sig = v
 			}
 		case "document":
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return nil, malformed("signed.document is not valid JSON: %v", err)
-			}
-			end := int(dec.InputOffset())
-			if len(raw) == 0 || raw[0] != '{' {
+			start := sc.pos
+			if sc.peek() != '{' {
 				return nil, malformed("signed.document is not a JSON object (a ruleset or flagd document)")
 			}
-			env.Document = data[end-len(raw) : end : end]
+			if !sc.skipComposite() {
+				return nil, malformed("signed.document is not valid JSON: its brackets or strings do not close")
+			}
+			env.Document = data[start:sc.pos:sc.pos]
 		default:
 			return nil, malformed("unknown field %s in \"signed\" (allowed: algorithm, keyId, signature, document)", quoteUntrusted(name))
 		}
+		sc.ws()
+		if sc.peek() == ',' {
+			sc.pos++
+			continue
+		}
+		if !sc.expect('}') {
+			return nil, malformed(`"signed" is not a JSON object: a ',' or '}' is missing after signed.%s`, name)
+		}
+		break
 	}
 	for _, name := range []string{"algorithm", "keyId", "signature", "document"} {
 		if !seen[name] {
 			return nil, malformed("signed.%s is missing", name)
 		}
 	}
-	if _, err := dec.Token(); err != nil { // '}' of "signed"
-		return nil, malformed("%v", err)
-	}
-	if dec.More() {
-		tok, _ := dec.Token()
-		name, _ := tok.(string)
+	sc.ws()
+	if sc.peek() == ',' {
+		sc.pos++
+		name, _ := sc.str()
 		return nil, malformed("unknown top-level field %s beside \"signed\": the envelope holds only \"signed\"", quoteUntrusted(name))
 	}
-	if _, err := dec.Token(); err != nil { // '}' of the envelope
-		return nil, malformed("%v", err)
+	if !sc.expect('}') {
+		return nil, malformed("the envelope does not end after \"signed\"")
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	sc.ws()
+	if sc.pos != len(data) {
 		return nil, malformed("data follows the envelope")
 	}
 	if !ValidKeyID(env.KeyID) {
@@ -135,15 +148,102 @@ func Parse(data []byte) (*Envelope, error) {
 	return &env, nil
 }
 
-func expectDelim(dec *json.Decoder, want json.Delim, what string) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return malformed("%v", err)
+// scanner reads the envelope's JSON around the document.
+type scanner struct {
+	data []byte
+	pos  int
+}
+
+func (s *scanner) ws() {
+	for s.pos < len(s.data) {
+		switch s.data[s.pos] {
+		case ' ', '\t', '\r', '\n':
+			s.pos++
+		default:
+			return
+		}
 	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return malformed("%s is not a JSON object", what)
+}
+
+// peek returns the next byte, or 0 at the end.
+func (s *scanner) peek() byte {
+	if s.pos < len(s.data) {
+		return s.data[s.pos]
 	}
-	return nil
+	return 0
+}
+
+// expect skips white space and c, reporting whether c was there.
+func (s *scanner) expect(c byte) bool {
+	s.ws()
+	if s.peek() != c {
+		return false
+	}
+	s.pos++
+	return true
+}
+
+// str reads a JSON string (after white space) and returns its value.
+func (s *scanner) str() (string, bool) {
+	s.ws()
+	start := s.pos
+	if !s.skipString() {
+		return "", false
+	}
+	var v string
+	if json.Unmarshal(s.data[start:s.pos], &v) != nil {
+		return "", false
+	}
+	return v, true
+}
+
+// skipString moves past the string starting at pos.
+func (s *scanner) skipString() bool {
+	if s.peek() != '"' {
+		return false
+	}
+	for i := s.pos + 1; i < len(s.data); i++ {
+		switch c := s.data[i]; {
+		case c == '\\':
+			i++
+		case c == '"':
+			s.pos = i + 1
+			return true
+		case c < 0x20:
+			return false
+		}
+	}
+	return false
+}
+
+// skipComposite moves past the object or array starting at pos, following
+// its strings and the nesting of its brackets.
+func (s *scanner) skipComposite() bool {
+	var stack []byte
+	for s.pos < len(s.data) {
+		switch c := s.data[s.pos]; c {
+		case '"':
+			if !s.skipString() {
+				return false
+			}
+			continue
+		case '{':
+			stack = append(stack, '}')
+		case '[':
+			stack = append(stack, ']')
+		case '}', ']':
+			if len(stack) == 0 || stack[len(stack)-1] != c {
+				return false
+			}
+			stack = stack[:len(stack)-1]
+			if len(stack) == 0 {
+				s.pos++
+				return true
+			}
+		}
+		s.pos++
+	}
+	return false
 }
 
 // quoteUntrusted quotes a name read from an envelope for an error message,

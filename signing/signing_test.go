@@ -65,6 +65,13 @@ func TestSignVerifyRoundTrip(t *testing.T) {
 	assert.Equal(t, doc, string(got), "the document comes back verbatim, without the white space around it")
 	assert.True(t, signing.IsEnvelope(env))
 	assert.False(t, signing.IsEnvelope([]byte(doc)))
+
+	// Brackets and quotes inside strings do not end the document early.
+	tricky := `{"a": "}\"]{[", "b": ["\\", {"c": "\\\""}], "d": {}}`
+	require.True(t, json.Valid([]byte(tricky)))
+	got, _, err = signing.Verify(sign(t, tricky, k), keys(t, k))
+	require.NoError(t, err)
+	assert.Equal(t, tricky, string(got))
 }
 
 // goldenEnvelope is Sign's output for the seed 32×0x07 and the document
@@ -156,6 +163,7 @@ func TestRejections(t *testing.T) {
 		{"missing signature", strings.Replace(env, `"signature":"`+sigOf(env)+`",`, "", 1), signing.ErrMalformed, "", "signed.signature is missing"},
 		{"document is an array", `{"signed":{"algorithm":"ed25519","keyId":"k1","signature":"AA","document":[1]}}`, signing.ErrMalformed, "", "not a JSON object"},
 		{"document is a string", `{"signed":{"algorithm":"ed25519","keyId":"k1","signature":"AA","document":"{}"}}`, signing.ErrMalformed, "", "not a JSON object"},
+		{"document brackets mismatched", `{"signed":{"algorithm":"ed25519","keyId":"k1","signature":"AA","document":{"a":[1}]}}`, signing.ErrMalformed, "", "brackets or strings do not close"},
 		{"signed is not an object", `{"signed":"x"}`, signing.ErrMalformed, "", "not a JSON object"},
 		{"null algorithm", strings.Replace(env, `"ed25519"`, `null`, 1), signing.ErrMalformed, "", "signed.algorithm is not a string"},
 		{"bad key id", strings.Replace(env, `"keyId":"k1"`, `"keyId":"k 1\n"`, 1), signing.ErrMalformed, "", "signed.keyId is not"},
