@@ -42,6 +42,10 @@ func TestKeygenSignVerify(t *testing.T) {
 	assert.Contains(t, errOut, "exists", "keygen never overwrites a key")
 	_, _, code = runCmd(t, "keygen")
 	assert.Equal(t, 2, code)
+	help, _, _ := runCmd(t, "help")
+	for _, name := range []string{"keygen", "sign", "verify"} {
+		assert.Contains(t, help, "\n  "+name+" ", "help lists %s", name)
+	}
 	_, errOut, code = runCmd(t, "keygen", "-id", "bad id")
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "key id")
