@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/evaluator/flagd"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // cacheFile is the on-disk form of the last good ruleset.
@@ -18,8 +20,10 @@ type cacheFile struct {
 	Environment string `json:"environment"`
 	ETag        string `json:"etag"`
 	SHA256      string `json:"sha256"` // of Ruleset
-	// Ruleset is the document exactly as the service sent it (base64 in
-	// the file: a json.RawMessage would be re-compacted and fail the hash).
+	// Ruleset is the body exactly as the service sent it, a signed
+	// envelope included, so a restart verifies it again (base64 in the
+	// file: a json.RawMessage would be re-compacted and fail the hash and
+	// the signature).
 	Ruleset []byte `json:"ruleset"`
 }
 
@@ -74,9 +78,9 @@ func writeAtomic(path string, data []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-// readCache returns the cached ruleset if it exists, is intact, and
-// belongs to this tenant and environment.
-func (s *RemoteSource) readCache() (*evaluator.Evaluator, string, error) {
+// readCache returns the cached ruleset if it exists, is intact, passes
+// keys, and belongs to this tenant and environment.
+func (s *RemoteSource) readCache(keys *signing.Keys) (*evaluator.Evaluator, string, error) {
 	raw, err := os.ReadFile(s.cachePath())
 	if err != nil {
 		return nil, "", err
@@ -92,7 +96,7 @@ func (s *RemoteSource) readCache() (*evaluator.Evaluator, string, error) {
 	if hex.EncodeToString(sum[:]) != c.SHA256 {
 		return nil, "", errors.New("cache file fails its SHA-256 check")
 	}
-	ev, err := evaluator.Load(c.Ruleset)
+	ev, _, _, err := openDocument(c.Ruleset, keys, FormatRuleset, flagd.Options{})
 	if err != nil {
 		return nil, "", err
 	}
@@ -108,19 +112,28 @@ func (s *RemoteSource) readCache() (*evaluator.Evaluator, string, error) {
 func (r *remoteRun) startFromCacheOrBootstrap() {
 	s := r.s
 	if s.cfg.CacheDir != "" {
-		ev, _, err := s.readCache()
+		ev, _, err := s.readCache(r.keys)
 		switch {
 		case err == nil:
 			r.log.Info("switchyard: serving the cached ruleset until the service answers", "rulesetVersion", ev.Version())
 			r.deliverLocal(ev)
 			return
+		case errors.As(err, new(*signing.Error)):
+			// The provider logs it, and Provider.LastError and Init's
+			// timeout message name the key id and the reason.
+			r.sink.Error(fmt.Errorf("provider: ruleset cache refused: %w", err))
 		case !errors.Is(err, os.ErrNotExist):
 			r.log.Warn("switchyard: ignoring the ruleset cache", "error", err)
 		}
 	}
 	if s.bootstrap != nil {
-		r.log.Info("switchyard: serving the bootstrap ruleset until the service answers", "rulesetVersion", s.bootstrap.Version())
-		r.deliverLocal(s.bootstrap)
+		ev, _, _, err := openDocument(s.bootstrap, r.keys, FormatRuleset, flagd.Options{})
+		if err != nil { // a signature check: the document passed NewRemoteSource
+			r.sink.Error(fmt.Errorf("provider: RemoteConfig bootstrap ruleset refused: %w", err))
+			return
+		}
+		r.log.Info("switchyard: serving the bootstrap ruleset until the service answers", "rulesetVersion", ev.Version())
+		r.deliverLocal(ev)
 	}
 }
 

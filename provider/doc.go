@@ -8,7 +8,10 @@
 // state and its events. The sources are NewRemoteSource (the flag service,
 // through package client), NewFileSource, NewStaticSource and the test-data
 // builder in package flagtest. A ruleset that fails validation is rejected
-// whole and the last good one keeps serving.
+// whole and the last good one keeps serving. With Config.TrustedKeys, the
+// sources accept only signed envelopes that verify (package signing), from
+// every path a document's bytes take: remote GET and stream, file, static
+// JSON, bootstrap and the on-disk cache.
 //
 // Telemetry (summary counters, evaluation events for flags and rules with
 // trackEvents, Track events) goes to an Exporter: the remote source's

@@ -10,6 +10,7 @@ import (
 
 	"github.com/switchyardhq/switchyard/evaluator"
 	"github.com/switchyardhq/switchyard/evaluator/flagd"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // DefaultFilePollInterval is how often a reloading FileSource checks its
@@ -45,7 +46,10 @@ type FileSource struct {
 }
 
 // NewFileSource checks cfg and reads and validates the file once, so a
-// missing or invalid fixture fails here rather than at Init.
+// missing or invalid fixture fails here rather than at Init. A signed
+// envelope is parsed and its document validated here; its signature is
+// checked against the provider's Config.TrustedKeys each time the file is
+// loaded, from Run on.
 func NewFileSource(cfg FileConfig) (*FileSource, error) {
 	if cfg.Path == "" {
 		return nil, errors.New("provider: FileConfig.Path is empty: give the path of a ruleset JSON file")
@@ -57,19 +61,24 @@ func NewFileSource(cfg FileConfig) (*FileSource, error) {
 		cfg.PollInterval = DefaultFilePollInterval
 	}
 	s := &FileSource{cfg: cfg}
-	if _, _, _, err := s.load(); err != nil {
-		return nil, err
+	data, err := os.ReadFile(cfg.Path)
+	if err != nil {
+		return nil, fmt.Errorf("provider: file source: %w", err)
+	}
+	if _, _, err := checkDocument(data, cfg.Format, cfg.Flagd); err != nil {
+		return nil, fmt.Errorf("provider: file source %s: %w", cfg.Path, err)
 	}
 	return s, nil
 }
 
-// load reads and compiles the file. skipped lists the flagd flags left out.
-func (s *FileSource) load() (*evaluator.Evaluator, []byte, []*flagd.Error, error) {
+// load reads the file, checks it against keys and compiles it. skipped
+// lists the flagd flags left out.
+func (s *FileSource) load(keys *signing.Keys) (*evaluator.Evaluator, []byte, []*flagd.Error, error) {
 	data, err := os.ReadFile(s.cfg.Path)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("provider: file source: %w", err)
 	}
-	ev, skipped, err := loadDocument(data, s.cfg.Format, s.cfg.Flagd)
+	ev, skipped, _, err := openDocument(data, keys, s.cfg.Format, s.cfg.Flagd)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("provider: file source %s: %w", s.cfg.Path, err)
 	}
@@ -100,7 +109,7 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 	if fi, err := os.Stat(s.cfg.Path); err == nil {
 		lastSize, lastMod = fi.Size(), fi.ModTime()
 	}
-	ev, good, skipped, err := s.load()
+	ev, good, skipped, err := s.load(sink.TrustedKeys())
 	if err != nil {
 		if !s.cfg.Reload {
 			sink.Fatal(err) // nothing will ever fix it without a restart
@@ -143,7 +152,7 @@ func (s *FileSource) Run(ctx context.Context, sink Sink) error {
 			continue
 		}
 		lastSize, lastMod = fi.Size(), fi.ModTime()
-		ev, data, skipped, err := s.load()
+		ev, data, skipped, err := s.load(sink.TrustedKeys())
 		switch {
 		case err != nil:
 			fail(err)

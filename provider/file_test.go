@@ -17,6 +17,7 @@ import (
 
 	"github.com/switchyardhq/switchyard/evaluator"
 	"github.com/switchyardhq/switchyard/provider"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 const fileV1 = `{"schemaVersion": 1, "version": "v1", "flags": {
@@ -152,14 +153,18 @@ func TestFileSourceReload(t *testing.T) {
 	}
 }
 
-func runFileSteps(t *testing.T, steps []fileStep) {
+func runFileSteps(t *testing.T, steps []fileStep) { runFileStepsWith(t, nil, fileV1, steps) }
+
+// runFileStepsWith runs steps against a provider with trusted keys, whose
+// file starts as first (fileV1 or a signed envelope of it).
+func runFileStepsWith(t *testing.T, keys *signing.Keys, first string, steps []fileStep) {
 	const poll = time.Second
 	path := filepath.Join(t.TempDir(), "flags.json")
-	writeFile(t, path, fileV1)
+	writeFile(t, path, first)
 	src, err := provider.NewFileSource(provider.FileConfig{Path: path, Reload: true, PollInterval: poll})
 	require.NoError(t, err)
 	logs := &lockedWriter{}
-	p, err := provider.New(provider.Config{Source: src, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
+	p, err := provider.New(provider.Config{Source: src, TrustedKeys: keys, Logger: slog.New(slog.NewJSONHandler(logs, nil))})
 	require.NoError(t, err)
 	initDirect(t, p)
 	b := func() string { return p.StringEvaluation(context.Background(), "b", "caller-default", nil).Value }

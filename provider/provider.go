@@ -12,6 +12,7 @@ import (
 	"github.com/open-feature/go-sdk/openfeature"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // Compile-time checks of the OpenFeature contracts the provider implements.
@@ -41,6 +42,15 @@ type Config struct {
 	// Name is reported as the provider's metadata name. Empty means
 	// DefaultName.
 	Name string
+	// TrustedKeys are the public keys of signed rulesets (SPEC section 9).
+	// With keys, every source of this module that reads bytes (remote GET
+	// and stream, file, static JSON, bootstrap, on-disk cache) serves only
+	// envelopes that verify with one of them; anything else is rejected
+	// whole, with an error naming the key id and the reason, and the last
+	// good ruleset keeps serving. Nil: plain documents load as before and
+	// envelopes are refused (no key is known to verify them). Rulesets
+	// built in code (NewStaticSource, flagtest) are trusted as code.
+	TrustedKeys *signing.Keys
 	// Telemetry configures summary, evaluation and track events. By
 	// default they go to the source's sink (the remote source uploads to
 	// the flag service); other sources send none unless a Sink is set.
@@ -58,6 +68,7 @@ type Config struct {
 type Provider struct {
 	source Source
 	logger *slog.Logger
+	keys   *signing.Keys
 	name   string
 	events chan openfeature.Event
 
@@ -96,6 +107,7 @@ func New(cfg Config) (*Provider, error) {
 	p := &Provider{
 		source: cfg.Source,
 		logger: cfg.Logger,
+		keys:   cfg.TrustedKeys,
 		name:   cfg.Name,
 		events: make(chan openfeature.Event, eventBuffer),
 		state:  openfeature.NotReadyState,
@@ -440,6 +452,8 @@ func (s *sink) FailInit(err error) {
 }
 
 func (s *sink) Logger() *slog.Logger { return s.p.logger }
+
+func (s *sink) TrustedKeys() *signing.Keys { return s.p.keys }
 
 func (s *sink) Fatal(err error) {
 	if !s.lock() {

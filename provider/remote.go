@@ -1,6 +1,7 @@
 package provider
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -14,8 +15,10 @@ import (
 
 	"github.com/switchyardhq/switchyard/client"
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/evaluator/flagd"
 	"github.com/switchyardhq/switchyard/internal/backoff"
 	"github.com/switchyardhq/switchyard/internal/protocol"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // Defaults of the remote source.
@@ -46,13 +49,17 @@ type RemoteConfig struct {
 	// STALE comes on time whatever request or wait is in progress.
 	StaleAfter time.Duration
 	// Bootstrap is a ruleset document served when nothing better is
-	// available, so Init succeeds while the service is unreachable.
+	// available, so Init succeeds while the service is unreachable. It may
+	// be a signed envelope; like every document, it is checked against the
+	// provider's Config.TrustedKeys when the source runs.
 	Bootstrap []byte
 	// BootstrapFile is read at construction instead of Bootstrap.
 	BootstrapFile string
 	// CacheDir enables the on-disk cache of the last good ruleset: files
 	// are written atomically with mode 0600, checked against a SHA-256, and
-	// never served to another tenant or environment.
+	// never served to another tenant or environment. The cache holds the
+	// body exactly as the service sent it (a signed envelope stays one), so
+	// a restart verifies it again against Config.TrustedKeys.
 	CacheDir string
 }
 
@@ -71,7 +78,7 @@ type RemoteConfig struct {
 type RemoteSource struct {
 	cfg       RemoteConfig
 	client    *client.Client
-	bootstrap *evaluator.Evaluator
+	bootstrap []byte // checked at construction, opened again at Run
 	timing    timing
 }
 
@@ -118,14 +125,14 @@ func NewRemoteSource(cfg RemoteConfig) (*RemoteSource, error) {
 		}
 	}
 	if boot != nil {
-		ev, err := evaluator.Load(boot)
+		ev, _, err := checkDocument(boot, FormatRuleset, flagd.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("provider: RemoteConfig bootstrap ruleset: %w", err)
 		}
 		if err := s.checkOwner(ev, false); err != nil {
 			return nil, fmt.Errorf("provider: RemoteConfig bootstrap ruleset: %w", err)
 		}
-		s.bootstrap = ev
+		s.bootstrap = bytes.Clone(boot)
 	}
 	if cfg.CacheDir != "" {
 		if fi, err := os.Stat(cfg.CacheDir); err != nil || !fi.IsDir() {
@@ -176,6 +183,7 @@ func (s *RemoteSource) checkOwner(ev *evaluator.Evaluator, fromService bool) err
 type remoteRun struct {
 	s       *RemoteSource
 	sink    Sink
+	keys    *signing.Keys // the provider's trusted keys
 	log     *slog.Logger
 	refetch chan struct{} // capacity 1: invalidate events coalesce into one GET
 
@@ -233,6 +241,7 @@ func (s *RemoteSource) Run(ctx context.Context, sink Sink) error {
 	r := &remoteRun{
 		s:           s,
 		sink:        sink,
+		keys:        sink.TrustedKeys(),
 		log:         sink.Logger().With("tenant", s.client.TenantID(), "environment", s.client.Environment()),
 		refetch:     make(chan struct{}, 1),
 		lastSuccess: time.Now(),
@@ -387,7 +396,7 @@ func (r *remoteRun) poll(ctx context.Context) pollResult {
 // apply validates a document from the service and, unless a newer one is
 // already served, delivers it.
 func (r *remoteRun) apply(data []byte, o origin) error {
-	ev, err := evaluator.Load(data)
+	ev, _, keyID, err := openDocument(data, r.keys, FormatRuleset, flagd.Options{})
 	if err == nil {
 		err = r.s.checkOwner(ev, true)
 	}
@@ -426,9 +435,9 @@ func (r *remoteRun) apply(data []byte, o origin) error {
 	if o.stream {
 		via = "stream"
 	}
-	r.log.Debug("switchyard: ruleset received", "rulesetVersion", ev.Version(), "via", via, "requestId", o.requestID)
-	r.sink.Update(ev) // ends STALE and ERROR
-	r.writeCache(data, o.etag)
+	r.log.Debug("switchyard: ruleset received", "rulesetVersion", ev.Version(), "via", via, "requestId", o.requestID, "signedBy", keyID)
+	r.sink.Update(ev)          // ends STALE and ERROR
+	r.writeCache(data, o.etag) // as received: an envelope is verified again on restart
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/switchyardhq/switchyard/client"
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // recordingSink keeps the versions a source delivered.
@@ -19,12 +20,13 @@ type recordingSink struct{ versions []string }
 func (s *recordingSink) Update(ev *evaluator.Evaluator) {
 	s.versions = append(s.versions, ev.Version())
 }
-func (s *recordingSink) Healthy()             {}
-func (s *recordingSink) Stale(error)          {}
-func (s *recordingSink) Error(error)          {}
-func (s *recordingSink) Fatal(error)          {}
-func (s *recordingSink) FailInit(error)       {}
-func (s *recordingSink) Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+func (s *recordingSink) Healthy()                   {}
+func (s *recordingSink) Stale(error)                {}
+func (s *recordingSink) Error(error)                {}
+func (s *recordingSink) Fatal(error)                {}
+func (s *recordingSink) FailInit(error)             {}
+func (s *recordingSink) Logger() *slog.Logger       { return slog.New(slog.DiscardHandler) }
+func (s *recordingSink) TrustedKeys() *signing.Keys { return nil }
 
 // TestApplyKeepsOrder checks the sequence rule on its own, without the
 // cancellation of the poll in flight that usually makes it moot: a

@@ -27,6 +27,7 @@ import (
 	"github.com/switchyardhq/switchyard/client"
 	"github.com/switchyardhq/switchyard/client/clienttest"
 	"github.com/switchyardhq/switchyard/provider"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // The remote source's tests run in virtual time (testing/synctest) against
@@ -65,7 +66,8 @@ type remoteHarness struct {
 type remoteOpts struct {
 	cfg   func(*provider.RemoteConfig)
 	srv   clienttest.Options
-	serve bool // publish remoteDoc("1", "red") before starting
+	serve bool          // publish remoteDoc("1", "red") before starting
+	keys  *signing.Keys // provider.Config.TrustedKeys
 }
 
 func newRemote(t *testing.T, o remoteOpts) *remoteHarness {
@@ -89,7 +91,7 @@ func newRemote(t *testing.T, o remoteOpts) *remoteHarness {
 	src, err := provider.NewRemoteSource(cfg)
 	require.NoError(t, err)
 	provider.FixRemoteRandom(src, 0.5)
-	p, err := provider.New(provider.Config{Source: src, Logger: logger, Telemetry: provider.TelemetryConfig{Disabled: true}})
+	p, err := provider.New(provider.Config{Source: src, Logger: logger, TrustedKeys: o.keys, Telemetry: provider.TelemetryConfig{Disabled: true}})
 	require.NoError(t, err)
 	h := &remoteHarness{srv: srv, src: src, p: p, logs: logs, start: time.Now()}
 	t.Cleanup(func() {

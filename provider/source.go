@@ -6,6 +6,7 @@ import (
 	"log/slog"
 
 	"github.com/switchyardhq/switchyard/evaluator"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // Source delivers rulesets to a Provider. The provider calls Run once per
@@ -53,6 +54,11 @@ type Sink interface {
 	// Logger is the provider's logger (Config.Logger), for the source's
 	// own log lines, so a provider is configured with one logger.
 	Logger() *slog.Logger
+	// TrustedKeys is the provider's Config.TrustedKeys (nil when none).
+	// The sources of this module check every document they read against
+	// it; a custom source that reads bytes applies signing.Open with it
+	// before delivering a ruleset.
+	TrustedKeys() *signing.Keys
 }
 
 // builtSource is implemented by the sources of this package, whose zero

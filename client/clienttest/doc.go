@@ -31,7 +31,10 @@
 //     client's tenant. Answers {"access_token","token_type":"Bearer",
 //     "expires_in","scope"}.
 //   - GET /api/v1/environments/{env}/ruleset: the ruleset with a quoted
-//     ETag; 304 when If-None-Match matches.
+//     ETag; 304 when If-None-Match matches. With Options.SigningKey (or
+//     Server.SetSigningKey) the body, here and on the stream, is a signed
+//     envelope of the document (package signing), and the ETag is the
+//     envelope's.
 //   - GET /api/v1/environments/{env}/ruleset/stream: text/event-stream with
 //     "ruleset" and "invalidate" events and ":" comment heartbeats.
 //   - POST /api/v1/events: {"events":[...]}, stored once per Idempotency-Key

@@ -9,18 +9,39 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 type rulesetKey struct{ tenant, env string }
 
 type ruleset struct {
-	doc  []byte
-	etag string // quoted
+	doc  []byte // the body served: the document, or its signed envelope
+	etag string // quoted, of doc
 	id   string // stream event ID
 }
 
-func (s *Server) newRuleset(doc []byte) *ruleset {
-	return &ruleset{doc: doc, etag: ETag(doc), id: s.eventID(doc)}
+// newRuleset is what SetRuleset serves for doc: signed with key when it
+// holds one (a doc that is not a JSON object cannot be signed and is
+// served as it is), the event ID taken from the document itself.
+func (s *Server) newRuleset(doc []byte, key signing.PrivateKey) *ruleset {
+	body := doc
+	if key.Key != nil {
+		if env, err := signing.Sign(doc, key); err == nil {
+			body = env
+		}
+	}
+	return &ruleset{doc: body, etag: ETag(body), id: s.eventID(doc)}
+}
+
+// SetSigningKey makes the server sign the documents SetRuleset stores from
+// now on with key (see Options.SigningKey); the zero PrivateKey stops
+// signing. Rulesets already stored keep their envelopes: publish again to
+// re-sign them, as a service rotating its key would.
+func (s *Server) SetSigningKey(key signing.PrivateKey) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.signKey = key
 }
 
 // eventID is the stream event ID of doc under Options.StreamIDs.
@@ -49,9 +70,13 @@ func ETag(doc []byte) string {
 // previous one, and pushes it as a "ruleset" event to the open streams of
 // that tenant and environment (also when it is unchanged). It returns the
 // quoted ETag now served. doc is copied and served byte for byte, never
-// parsed or validated.
+// validated; with a signing key (Options.SigningKey) it is served inside a
+// signed envelope.
 func (s *Server) SetRuleset(tenant, env string, doc []byte) (etag string) {
-	rs := s.newRuleset(bytes.Clone(doc))
+	s.mu.Lock()
+	key := s.signKey
+	s.mu.Unlock()
+	rs := s.newRuleset(bytes.Clone(doc), key)
 	ev := rulesetEvent(rs.id, rs.doc)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -64,9 +89,10 @@ func (s *Server) SetRuleset(tenant, env string, doc []byte) (etag string) {
 	return rs.etag
 }
 
-// Document returns the ruleset document (the bytes SetRuleset stored) and
-// the quoted ETag served for (tenant, env), the pair a client receives as a
-// client.Document; ok is false when there is none. The caller owns doc.
+// Document returns the body served for (tenant, env) (the bytes SetRuleset
+// stored, or their envelope when signing) and its quoted ETag, the pair a
+// client receives as a client.Document; ok is false when there is none.
+// The caller owns doc.
 func (s *Server) Document(tenant, env string) (doc []byte, etag string, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

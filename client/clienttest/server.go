@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/switchyardhq/switchyard/internal/protocol"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // Defaults of Options.
@@ -64,6 +65,12 @@ type Options struct {
 	// StreamIDVersion, sends the document's "version" as the protocol
 	// says, so event IDs and ETags differ.
 	StreamIDs StreamIDMode
+	// SigningKey, when it holds a key, makes the server sign what it
+	// serves: SetRuleset wraps each document in a signed envelope
+	// (signing.Sign), served by GET and on the stream, with the ETag of
+	// the envelope. The zero value serves documents unsigned.
+	// Server.SetSigningKey changes it later (a key rotation).
+	SigningKey signing.PrivateKey
 }
 
 // StreamIDMode selects what a ruleset event's id is.
@@ -94,6 +101,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	closed    bool
+	signKey   signing.PrivateKey
 	clients   map[string]*registeredClient // by client ID
 	tokens    map[string]*token            // by access token
 	apiKeys   map[string]string            // key → tenant
@@ -126,6 +134,7 @@ func New(opts Options) *Server {
 	}
 	s := &Server{
 		opts:      opts,
+		signKey:   opts.SigningKey,
 		done:      make(chan struct{}),
 		clients:   make(map[string]*registeredClient),
 		tokens:    make(map[string]*token),

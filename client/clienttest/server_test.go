@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,6 +23,7 @@ import (
 	"github.com/switchyardhq/switchyard/client/clienttest"
 	"github.com/switchyardhq/switchyard/evaluator"
 	"github.com/switchyardhq/switchyard/internal/leakcheck"
+	"github.com/switchyardhq/switchyard/signing"
 )
 
 // ---- helpers -------------------------------------------------------------
@@ -1428,4 +1430,48 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"ruleset": 16, "invalidate": 17}, counts)
 	assert.Equal(t, 1, srv.OpenStreams())
+}
+
+// ---- signing -----------------------------------------------------------------
+
+func TestSignedRulesets(t *testing.T) {
+	k1 := signing.PrivateKey{ID: "k1", Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))}
+	k2 := signing.PrivateKey{ID: "k2", Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, 32))}
+	trusted, err := signing.NewKeys(k1.Public(), k2.Public())
+	require.NoError(t, err)
+	srv := newServer(t, clienttest.Options{SigningKey: k1})
+	srv.AddAPIKey("k", "acme")
+	auth := []string{"X-API-Key", "k", "X-Tenant-ID", "acme"}
+	v1 := doc("acme", "prod", "1")
+	etag := srv.SetRuleset("acme", "prod", v1)
+
+	r := get(t, srv, clienttest.RulesetPath("prod"), auth...)
+	require.Equal(t, http.StatusOK, r.Status)
+	got, keyID, err := signing.Verify(r.Body, trusted)
+	require.NoError(t, err, "GET serves a signed envelope")
+	assert.Equal(t, "k1", keyID)
+	assert.Equal(t, string(bytes.TrimSpace(v1)), string(got))
+	assert.Equal(t, clienttest.ETag(r.Body), etag, "the ETag is the envelope's")
+	body, etag2, _ := srv.Document("acme", "prod")
+	assert.Equal(t, r.Body, body)
+	assert.Equal(t, etag, etag2)
+
+	c := openStream(t, srv, "prod", auth...)
+	ev := c.event()
+	assert.Equal(t, "1", ev.ID, "the event ID is still the document's version")
+	got, _, err = signing.Verify([]byte(strings.Join(ev.Data, "\n")), trusted)
+	require.NoError(t, err, "the stream serves the envelope")
+	assert.Equal(t, string(bytes.TrimSpace(v1)), string(got))
+
+	srv.SetSigningKey(k2)
+	srv.SetRuleset("acme", "prod", doc("acme", "prod", "2"))
+	_, keyID, err = signing.Verify([]byte(strings.Join(c.event().Data, "\n")), trusted)
+	require.NoError(t, err)
+	assert.Equal(t, "k2", keyID, "SetSigningKey rotates the key")
+
+	srv.SetSigningKey(signing.PrivateKey{})
+	v3 := doc("acme", "prod", "3")
+	srv.SetRuleset("acme", "prod", v3)
+	r = get(t, srv, clienttest.RulesetPath("prod"), auth...)
+	assert.Equal(t, v3, r.Body, "the zero key stops signing")
 }

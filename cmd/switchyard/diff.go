@@ -32,6 +32,14 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "switchyard diff: %v\n", err)
 			return exitFail
 		}
+		var note string
+		if data, note, err = openFile(name, data, nil); err != nil {
+			fmt.Fprintf(stderr, "switchyard diff: %s: %v\n", name, err)
+			return exitFail
+		}
+		if note != "" {
+			fmt.Fprintf(stderr, "switchyard diff: note: %s\n", note)
+		}
 		if models[i], err = parseDocument(data); err == nil {
 			evs[i], err = evaluator.Compile(models[i])
 		}

@@ -25,7 +25,7 @@ type evalOutput struct {
 }
 
 func runEval(args []string, stdout, stderr io.Writer) int {
-	fs := newFlagSet("eval", "-file F -flag K [-type T] [-default V] [-context JSON|@FILE] [-json] [-explain [-show-values]]",
+	fs := newFlagSet("eval", "-file F -flag K [-type T] [-default V] [-context JSON|@FILE] [-json] [-explain [-show-values]] [-key PUBLIC.pub]",
 		"Eval evaluates one flag as an OpenFeature typed evaluation: the value is\n"+
 			"the caller's -default when the flag is off without an off variant, is\n"+
 			"missing, or has another type (errorCode TYPE_MISMATCH). It prints value,\n"+
@@ -39,6 +39,8 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, `print one JSON object {"value", "variant", "reason", "errorCode", "ruleId", "metadata"}`)
 	explain := fs.Bool("explain", false, `also print why: prerequisites, target, each rule's conditions, bucket (with -json: an "explain" member)`)
 	showValues := fs.Bool("show-values", false, "with -explain, show the context's attribute values (may be personal data)")
+	var keyList keyFiles
+	fs.Var(&keyList, "key", "trusted public key `file` (repeatable): -file must be a signed envelope that verifies")
 	if done, status := parseFlags(fs, args); done {
 		return status
 	}
@@ -58,6 +60,18 @@ func runEval(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "switchyard eval: %v\n", err)
 		return exitFail
+	}
+	keys, err := trustedKeys(keyList)
+	if err != nil {
+		return fail("-key: %v", err)
+	}
+	data, note, err := openFile(*file, data, keys)
+	if err != nil {
+		fmt.Fprintf(stderr, "switchyard eval: %s: %v\n", *file, err)
+		return exitFail
+	}
+	if note != "" {
+		fmt.Fprintf(stderr, "switchyard eval: note: %s\n", note)
 	}
 	ev, err := loadDocument(data)
 	if err != nil {

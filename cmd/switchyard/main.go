@@ -8,10 +8,17 @@
 //	switchyard convert [-skip] FILE
 //	switchyard schema
 //	switchyard hash -salt S [VALUE...] | -salt S -ruleset FILE | -newsalt
+//	switchyard keygen -id KEYID [-out PREFIX]
+//	switchyard sign -key PRIVATE.key [-o OUT] FILE
+//	switchyard verify -key PUBLIC.pub [-key …] FILE...
 //	switchyard help [COMMAND]
 //
+// validate and eval read signed envelopes too: with -key they verify the
+// signature first, without it they say it was not checked.
+//
 // Exit status: 0 on success, 1 when a ruleset is invalid (validate), a
-// file cannot be read, or two rulesets differ (diff), 2 on a usage error.
+// file cannot be read, a signature does not verify (verify), or two
+// rulesets differ (diff), 2 on a usage error.
 package main
 
 import (
@@ -40,12 +47,15 @@ func commands() map[string]command {
 		"convert":  {"translate a flagd flag-definition file into a ruleset", runConvert},
 		"schema":   {"print the JSON Schema of ruleset documents (for editors and CI)", runSchema},
 		"hash":     {"hash values, or a whole ruleset, so it names no one in clear", runHash},
+		"keygen":   {"make an Ed25519 key pair for signing rulesets", runKeygen},
+		"sign":     {"wrap a ruleset in a signed envelope", runSign},
+		"verify":   {"check signed envelopes against trusted public keys", runVerify},
 		"help":     {"describe the commands, or one command", runHelp},
 	}
 }
 
 // order is the order help lists the commands in.
-var order = []string{"validate", "eval", "diff", "convert", "schema", "hash", "help"}
+var order = []string{"validate", "eval", "diff", "convert", "schema", "hash", "keygen", "sign", "verify", "help"}
 
 // Exit statuses.
 const (
@@ -81,7 +91,7 @@ func usage(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "Run 'switchyard COMMAND -h' for a command's flags.")
-	fmt.Fprintln(w, "Exit status: 0 success, 1 invalid ruleset, unreadable file or (diff) a difference, 2 usage error.")
+	fmt.Fprintln(w, "Exit status: 0 success, 1 invalid ruleset, unreadable file, bad signature or (diff) a difference, 2 usage error.")
 }
 
 func runHelp(args []string, stdout, stderr io.Writer) int {
