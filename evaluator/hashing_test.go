@@ -366,3 +366,10 @@ func TestExplainHashed(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvelopeNamesItself(t *testing.T) {
+	_, err := evaluator.Load([]byte(`{"signed": {"algorithm": "ed25519", "keyId": "k", "signature": "x", "document": {"schemaVersion": 1}}}`))
+	if err == nil || !strings.Contains(err.Error(), "signed envelope") {
+		t.Errorf("Load(envelope) = %v, want an error that says it is a signed envelope", err)
+	}
+}

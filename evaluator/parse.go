@@ -101,6 +101,9 @@ func decode(data []byte) (*Ruleset, error) {
 				rs.Segments[key] = s
 				return err
 			})
+		case "signed":
+			d.fatal = true
+			err = d.fail("this is a signed envelope, not a ruleset: open it with signing.Open (the provider does, given Config.TrustedKeys) or check it with switchyard verify")
 		default:
 			err = d.unknownField(key, "schemaVersion, tenantId, environment, version, flags, segments, valueHashing, $schema")
 		}
