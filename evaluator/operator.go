@@ -245,6 +245,11 @@ func compileCondition(path string, cd *Condition, scope conditionScope) (conditi
 			return c, err
 		}
 	}
+	if _, isString := cd.Values[0].(string); isString && (op.name == OpIn || op.name == OpContains || op.name == OpStartsWith || op.name == OpEndsWith) {
+		// The values of in, contains, startsWith and endsWith go to
+		// c.strs: one allocation of the right size, not a growing one.
+		c.strs = make([]string, 0, len(cd.Values))
+	}
 	for i, v := range cd.Values {
 		problem := ""
 		if op.segments {
@@ -282,7 +287,10 @@ func inValue(c *condition, _ Operator, v any) string {
 
 func indexStrings(c *condition) {
 	if len(c.strs) > stringSetThreshold {
-		set := stringSet(c.strs)
+		// c.strs is the condition's own (compileCondition made it), so
+		// it is sorted in place and kept as the set's keys.
+		slices.Sort(c.strs)
+		set := newStringIndex(slices.Clip(slices.Compact(c.strs)))
 		c.strSet, c.strs = &set, nil
 	}
 }
