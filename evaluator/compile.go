@@ -252,8 +252,9 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	if !build {
 		return nil, nil
 	}
+	hashing := make(map[*flag]bool, len(e.list))
 	for _, f := range e.list {
-		f.hashing = f.usesHashing()
+		f.hashing = f.usesHashing(hashing)
 	}
 	for _, f := range e.list {
 		if f.typ != TypeObject && (!f.enabled || (len(f.prereqs) == 0 && f.static && f.def.rollout == nil)) {

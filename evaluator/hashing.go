@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -79,11 +80,21 @@ func sum(salt, s string, b []byte) digest {
 	return d
 }
 
-// isHashed reports whether a value is written in the hashed form (well
-// formed or not).
-func isHashed(v any) bool {
+// isHashed reports whether a list value is meant as hashed. In a document
+// with valueHashing that is any value starting with "sha256:" (so that a
+// mistyped digest is reported, not read as a plain value); without one,
+// only the complete form, sha256: and 64 lowercase hex digits, so that
+// plain values such as "sha256:latest" keep working.
+func isHashed(v any, h *ValueHashing) bool {
 	s, ok := v.(string)
-	return ok && strings.HasPrefix(s, HashedPrefix)
+	if !ok || !strings.HasPrefix(s, HashedPrefix) {
+		return false
+	}
+	if h != nil {
+		return true
+	}
+	_, full := parseHashed(s)
+	return full
 }
 
 // parseHashed reads a hashed value.
@@ -121,7 +132,7 @@ type hashMemo struct {
 
 // memoSize bounds the distinct values remembered; beyond it values are
 // hashed again (correct, only slower). Evaluations test a few attributes.
-const memoSize = 4
+const memoSize = 8
 
 func (m *hashMemo) ofString(salt, s string) digest {
 	if m == nil {
@@ -165,67 +176,84 @@ func (ds *digestSet) lookupString(s string, m *hashMemo) int32 {
 }
 
 // first returns the smallest number stored with a digest of an attribute
-// value, or -1 when none is listed. It reads the value as a plain list of
-// strings and integers would match it: a string by its digest, an integer
-// (of any Go type, a whole float up to 2^53, a json.Number) by the digest
-// of its base-10 form, a list by each element. Other values are never
-// listed. It stops at 0, the least number (what `in` sets store).
+// value, or -1 when none is listed. It reads the value as plain `in`
+// matching reads it: a list attribute by each element (one level deep),
+// every other value as scalar does. It stops at 0, the least number (what
+// `in` sets store).
 func (ds *digestSet) first(v any, m *hashMemo) int32 {
+	best := int32(-1)
 	switch t := v.(type) {
-	case string:
-		return ds.lookupString(t, m)
-	case bool:
-		return -1
 	case []string:
-		best := int32(-1)
 		for _, s := range t {
 			if best = better(best, ds.lookupString(s, m)); best == 0 {
 				break
 			}
 		}
-		return best
+	case []any:
+		for _, e := range t {
+			if best = better(best, ds.scalar(e, m)); best == 0 {
+				break
+			}
+		}
 	case []int:
-		best := int32(-1)
 		for _, i := range t {
 			if best = better(best, ds.lookup(m.ofInteger(ds.salt, int64(i)))); best == 0 {
 				break
 			}
 		}
-		return best
 	case []int64:
-		best := int32(-1)
 		for _, i := range t {
 			if best = better(best, ds.lookup(m.ofInteger(ds.salt, i))); best == 0 {
 				break
 			}
 		}
-		return best
 	case []float64:
-		best := int32(-1)
 		for _, f := range t {
-			if best = better(best, ds.first(f, m)); best == 0 {
+			if best = better(best, ds.float(f, m)); best == 0 {
 				break
 			}
 		}
-		return best
-	case []any:
-		best := int32(-1)
-		for _, e := range t {
-			if best = better(best, ds.first(e, m)); best == 0 {
-				break
-			}
-		}
-		return best
+	default:
+		best = ds.scalar(v, m)
 	}
-	if n, ok := finiteNumber(v); ok && n.isUint {
-		// Above MaxInt64: only uint and uint64 attributes hold these.
+	return best
+}
+
+// scalar looks up one value as a plain list of strings and integers would
+// match it: a string by its digest; a number (of any Go type, or a
+// json.Number) when it is an integer, by the digest of its base-10 form;
+// nothing else (booleans, fractions, lists inside lists) is ever listed.
+func (ds *digestSet) scalar(v any, m *hashMemo) int32 {
+	switch t := v.(type) {
+	case string:
+		return ds.lookupString(t, m)
+	case bool:
+		return -1
+	case float64:
+		return ds.float(t, m)
+	}
+	n, ok := toNumber(v) // as plain matching reads numbers
+	switch {
+	case !ok:
+		return -1
+	case n.isUint: // above MaxInt64: only uint and uint64 attributes hold these
 		var buf [20]byte
 		return ds.lookup(sum(ds.salt, "", strconv.AppendUint(buf[:0], uint64(n.i), 10)))
+	case n.isInt:
+		return ds.lookup(m.ofInteger(ds.salt, n.i))
 	}
-	if i, ok := wholeNumber(v); ok {
-		return ds.lookup(m.ofInteger(ds.salt, i))
+	return ds.float(n.f, m)
+}
+
+// float looks up a float attribute: a whole number up to 2^53, where every
+// float is exactly one integer, as that integer. (Beyond 2^53 a plain list
+// compares integers with floats by rounding, which no digest can; the
+// lists HashRuleset hashes hold no integer beyond 2^53.)
+func (ds *digestSet) float(f float64, m *hashMemo) int32 {
+	if f != math.Trunc(f) || math.Abs(f) > maxExactFloat {
+		return -1
 	}
-	return -1
+	return ds.lookup(m.ofInteger(ds.salt, int64(f)))
 }
 
 // better is the smaller of two stored numbers, -1 meaning none.
@@ -263,9 +291,9 @@ func listForm[T any](path string, values []T, h *ValueHashing) (bool, error) {
 	if len(values) == 0 {
 		return false, nil
 	}
-	hashed := isHashed(values[0])
+	hashed := isHashed(values[0], h)
 	for i := range values {
-		if isHashed(values[i]) != hashed {
+		if isHashed(values[i], h) != hashed {
 			return false, errorf(pathIndex(path, i), "this list mixes hashed (sha256:…) and plain values; a list is all one or the other: hash the plain ones with the ruleset's salt (switchyard hash)")
 		}
 	}
@@ -330,23 +358,23 @@ func conditionsHash(conds []condition) bool {
 	return false
 }
 
-// usesHashing reports whether evaluating f may hash a value. Compile has
-// rejected prerequisite cycles, so the recursion ends.
-func (f *flag) usesHashing() bool {
-	if f.hashedTargets != nil {
-		return true
+// usesHashing reports whether evaluating f may hash a value, remembering
+// each flag's answer in done: prerequisites shared by many flags are
+// visited once (without it, chains of shared prerequisites took
+// exponential time). Compile has rejected cycles, so the recursion ends.
+func (f *flag) usesHashing(done map[*flag]bool) bool {
+	if v, ok := done[f]; ok {
+		return v
 	}
-	for i := range f.rules {
-		if conditionsHash(f.rules[i].conds) {
-			return true
-		}
+	v := f.hashedTargets != nil
+	for i := 0; !v && i < len(f.rules); i++ {
+		v = conditionsHash(f.rules[i].conds)
 	}
-	for _, p := range f.prereqs {
-		if p.flag.usesHashing() {
-			return true
-		}
+	for i := 0; !v && i < len(f.prereqs); i++ {
+		v = f.prereqs[i].flag.usesHashing(done)
 	}
-	return false
+	done[f] = v
+	return v
 }
 
 // NewSalt returns a random salt for valueHashing: 16 bytes from
@@ -375,7 +403,8 @@ func HashRuleset(rs *Ruleset, salt string, attributes ...string) (*Ruleset, erro
 	if err := checkValueHashing(h); err != nil {
 		return nil, err
 	}
-	if old := rs.ValueHashing; old != nil && *old != *h {
+	old := rs.ValueHashing
+	if old != nil && *old != *h {
 		return nil, errorf("valueHashing", "the ruleset is already hashed with another salt or algorithm; a hash cannot be hashed again: start from the plain ruleset")
 	}
 	out := rs.Clone()
@@ -404,7 +433,7 @@ func HashRuleset(rs *Ruleset, salt string, attributes ...string) (*Ruleset, erro
 
 func hashKeys(salt string, keys []string) []string {
 	for i, k := range keys {
-		if !isHashed(k) {
+		if _, hashed := parseHashed(k); !hashed {
 			keys[i] = HashValue(salt, k)
 		}
 	}
@@ -422,7 +451,7 @@ func hashConditions(salt string, conds []Condition, attributes []string) {
 		for j, v := range c.Values {
 			switch t := v.(type) {
 			case string:
-				if !isHashed(t) {
+				if _, hashed := parseHashed(t); !hashed {
 					c.Values[j] = HashValue(salt, t)
 				}
 			default:
@@ -433,13 +462,15 @@ func hashConditions(salt string, conds []Condition, attributes []string) {
 	}
 }
 
-// hashable reports whether every value is a string or an integer.
+// hashable reports whether every value is a string or an integer of at
+// most 2^53 in magnitude (beyond it a plain list matches float attributes
+// by rounding, which a digest cannot reproduce).
 func hashable(values []any) bool {
 	for _, v := range values {
 		if _, ok := v.(string); ok {
 			continue
 		}
-		if _, ok := wholeNumber(v); !ok {
+		if n, ok := wholeNumber(v); !ok || n > maxExactFloat || n < -maxExactFloat {
 			return false
 		}
 	}

@@ -1,6 +1,10 @@
 package evaluator
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+	"time"
+)
 
 // TestHashedValueHashedOncePerEvaluation: the targeting key is tested by
 // the flag's targets, a prerequisite's targets and a segment; the e-mail by
@@ -101,5 +105,31 @@ func TestHashedRulesAreIndexed(t *testing.T) {
 	}
 	if got := ev.Evaluate("f", map[string]any{"email": "uc"}); got.Variant != "on" {
 		t.Errorf("indexed hashed rule: %+v", got)
+	}
+}
+
+// TestCompileOfSharedPrerequisitesIsLinear: each flag needs the two before
+// it; compiling must not walk every path of the diamond chain (2^n).
+func TestCompileOfSharedPrerequisitesIsLinear(t *testing.T) {
+	const n = 60
+	rs := &Ruleset{SchemaVersion: 1, Flags: map[string]Flag{}}
+	for i := range n {
+		f := Flag{Type: TypeBoolean, Variants: map[string]any{"on": true}, Default: &Serve{Variant: "on"}}
+		for _, j := range []int{i - 1, i - 2} {
+			if j >= 0 {
+				f.Prerequisites = append(f.Prerequisites, Prerequisite{Flag: fmt.Sprintf("f%02d", j), Variants: []string{"on"}})
+			}
+		}
+		rs.Flags[fmt.Sprintf("f%02d", i)] = f
+	}
+	done := make(chan error, 1)
+	go func() { _, err := Compile(rs); done <- err }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(20 * time.Second): // a watchdog, not a wait: linear compile takes microseconds
+		t.Fatal("Compile of a 60-flag diamond chain of prerequisites did not finish in 20 s")
 	}
 }

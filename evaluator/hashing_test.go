@@ -123,6 +123,9 @@ func TestHashedValueProblems(t *testing.T) {
 		{"upper-case hex", header + flag(`[{"variant": "on", "values": ["`+strings.ToUpper(good[:7])+strings.ToUpper(good[7:])+`"]}]`, okConds), "", ""},
 		{"upper-case digits", header + flag(`[{"variant": "on", "values": ["sha256:`+strings.ToUpper(good[7:])+`"]}]`, okConds), "flags.f.targets[0].values[0]", "lowercase hex"},
 		{"short digest", header + flag(`[{"variant": "on", "values": ["`+good[:70]+`"]}]`, okConds), "flags.f.targets[0].values[0]", "64 lowercase hex"},
+		{"plain sha256: value without valueHashing", noHashing + flag(`[{"variant": "on", "values": ["sha256:latest"]}]`, `[{"attribute": "image", "operator": "in", "values": ["sha256:latest", "x"]}]`), "", ""},
+		{"short digest without valueHashing", noHashing + flag(`[{"variant": "on", "values": ["`+good[:70]+`"]}]`, okConds), "", ""},
+		{"mistyped digest beside good ones", header + flag(`[{"variant": "on", "values": ["`+good+`", "`+good[:70]+`"]}]`, okConds), "flags.f.targets[0].values[1]", "64 lowercase hex"},
 		{"no valueHashing", noHashing + flag(`[{"variant": "on", "values": ["`+good+`"]}]`, okConds), "flags.f.targets[0].values[0]", `need "valueHashing"`},
 		{"hashed in contains", header + flag(`[]`, `[{"attribute": "e", "operator": "contains", "values": ["`+good+`"]}]`), "flags.f.rules[0].conditions[0].values[0]", "only in"},
 		{"plain and hashed under two variants", header + flag(`[{"variant": "on", "values": ["ada@example.com"]}, {"variant": "off", "values": ["`+good+`"]}]`, okConds), "flags.f.targets[1].values[0]", "already targeted"},
@@ -132,7 +135,7 @@ func TestHashedValueProblems(t *testing.T) {
 		{"segment mixed", `{"schemaVersion": 1, "valueHashing": {"algorithm": "sha256-v1", "salt": "s"}, "segments": {"s": {"excluded": ["` + good + `", "x"]}}, "flags": {}}`, "segments.s.excluded[1]", "mixes"},
 	} {
 		_, err := evaluator.Parse([]byte(c.doc))
-		if c.path == "" { // upper-case prefix: not the hashed form, a plain value
+		if c.path == "" { // not the hashed form: a plain value
 			if err != nil {
 				t.Errorf("%s: %v", c.name, err)
 			}
@@ -372,4 +375,70 @@ func TestEnvelopeNamesItself(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "signed envelope") {
 		t.Errorf("Load(envelope) = %v, want an error that says it is a signed envelope", err)
 	}
+}
+
+// TestHashedEdgesMatchPlain: shapes a review found where the hashed form
+// once differed from the plain one, or allocated.
+func TestHashedEdgesMatchPlain(t *testing.T) {
+	plainDoc := `{"schemaVersion": 1, "flags": {
+	  "f": {"type": "string", "variants": {"a": "a", "b": "b", "c": "c"},
+	    "rules": [
+	      {"conditions": [{"attribute": "a", "operator": "in", "values": ["ada", 42, -7]}], "serve": {"variant": "a"}},
+	      {"conditions": [{"attribute": "big", "operator": "in", "values": [12345678901234567]}], "serve": {"variant": "b"}}
+	    ], "default": {"variant": "c"}}}}`
+	plain, err := evaluator.Parse([]byte(plainDoc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hrs, err := evaluator.HashRuleset(plain, "edge-salt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := hrs.Flags["f"].Rules[1].Conditions[0].Values[0]; isHashedString(v) {
+		t.Errorf("an integer beyond 2^53 was hashed: a float attribute would no longer match it")
+	}
+	pe, he := mustCompile(t, plain), mustCompile(t, hrs)
+	var fromJSON map[string]any
+	if err := json.Unmarshal([]byte(`{"big": 12345678901234567}`), &fromJSON); err != nil {
+		t.Fatal(err)
+	}
+	contexts := []map[string]any{
+		{"a": []any{[]string{"ada"}}}, // a list inside a list matches nothing
+		{"a": []any{[]any{42}}},
+		{"a": []float64{1, 42}},
+		{"a": []float64{42.5}},
+		{"a": json.Number("4.2e1")},
+		{"a": json.Number("42.0")},
+		{"a": json.Number("42.5")},
+		{"a": json.Number("42.0000000000000001")},
+		{"a": float32(-7)},
+		{"a": uint64(42)},
+		{"a": []any{"x", json.Number("42")}},
+		fromJSON,
+	}
+	for _, ctx := range contexts {
+		p, h := pe.Evaluate("f", ctx), he.Evaluate("f", ctx)
+		if p.Variant != h.Variant {
+			t.Errorf("context %v: plain %s, hashed %s", ctx, p.Variant, h.Variant)
+		}
+		if !raceEnabled {
+			if allocs := testing.AllocsPerRun(50, func() { he.Evaluate("f", ctx) }); allocs != 0 {
+				t.Errorf("context %v: %v allocations", ctx, allocs)
+			}
+		}
+	}
+}
+
+func isHashedString(v any) bool {
+	s, ok := v.(string)
+	return ok && strings.HasPrefix(s, evaluator.HashedPrefix)
+}
+
+func mustCompile(t *testing.T, rs *evaluator.Ruleset) *evaluator.Evaluator {
+	t.Helper()
+	ev, err := evaluator.Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/switchyardhq/switchyard/evaluator"
@@ -47,8 +49,10 @@ func runHash(args []string, stdout, stderr io.Writer) int {
 			return exitUsage
 		}
 		var only []string
-		if *attrs != "" {
-			only = strings.Split(*attrs, ",")
+		for a := range strings.SplitSeq(*attrs, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				only = append(only, a)
+			}
 		}
 		return hashRuleset(*file, *salt, only, stdout, stderr)
 	case *salt == "":
@@ -96,6 +100,24 @@ func hashRuleset(name, salt string, attributes []string, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "switchyard hash: %s: %v\n", name, err)
 		return exitFail
 	}
+	// Say what stayed in clear: an attribute name that matched nothing
+	// (a typo would leave e-mail addresses plain), and in lists that have
+	// no hashed form.
+	tested := map[string]bool{}
+	forEachIn(hashed, func(path string, c evaluator.Condition) {
+		tested[c.Attribute] = true
+		if len(attributes) > 0 && !slices.Contains(attributes, c.Attribute) {
+			return
+		}
+		if s, ok := c.Values[0].(string); !ok || !strings.HasPrefix(s, evaluator.HashedPrefix) {
+			fmt.Fprintf(stderr, "switchyard hash: %s: left in clear: %s (a list holding a boolean, a fraction or an integer beyond 2^53 has no hashed form)\n", name, path)
+		}
+	})
+	for _, a := range attributes {
+		if !tested[a] {
+			fmt.Fprintf(stderr, "switchyard hash: %s: no in condition tests attribute %q (check the name)\n", name, a)
+		}
+	}
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(hashed); err != nil {
@@ -103,4 +125,26 @@ func hashRuleset(name, salt string, attributes []string, stdout, stderr io.Write
 		return exitFail
 	}
 	return exitOK
+}
+
+// forEachIn calls fn for every in condition of rs, with its path, in a
+// stable order.
+func forEachIn(rs *evaluator.Ruleset, fn func(path string, c evaluator.Condition)) {
+	visit := func(prefix string, conds []evaluator.Condition) {
+		for i, c := range conds {
+			if c.Operator == evaluator.OpIn && len(c.Values) > 0 {
+				fn(fmt.Sprintf("%s.conditions[%d]", prefix, i), c)
+			}
+		}
+	}
+	for _, key := range slices.Sorted(maps.Keys(rs.Flags)) {
+		for i, r := range rs.Flags[key].Rules {
+			visit(fmt.Sprintf("flags.%s.rules[%d]", key, i), r.Conditions)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(rs.Segments)) {
+		for i, r := range rs.Segments[name].Rules {
+			visit(fmt.Sprintf("segments.%s.rules[%d]", name, i), r.Conditions)
+		}
+	}
 }

@@ -82,3 +82,18 @@ func TestHashRuleset(t *testing.T) {
 	assert.Equal(t, 2, code)
 	assert.Contains(t, errOut, "has no valueHashing")
 }
+
+func TestHashRulesetSaysWhatStaysInClear(t *testing.T) {
+	out, errOut, code := runCmd(t, "hash", "-salt", "s", "-attributes", "plan, email,emial", "-ruleset", people)
+	require.Equal(t, 0, code, errOut)
+	assert.NotContains(t, out, `"ada@example.com"`, "a space after the comma still names email")
+	assert.Contains(t, errOut, `no in condition tests attribute "emial"`)
+	assert.Contains(t, errOut, `no in condition tests attribute "plan"`)
+
+	doc := filepath.Join(t.TempDir(), "mixed.json")
+	require.NoError(t, os.WriteFile(doc, []byte(`{"schemaVersion": 1, "flags": {"f": {"type": "boolean", "variants": {"on": true},
+	  "rules": [{"conditions": [{"attribute": "beta", "operator": "in", "values": ["yes", true]}], "serve": {"variant": "on"}}]}}}`), 0o600))
+	_, errOut, code = runCmd(t, "hash", "-salt", "s", "-ruleset", doc)
+	require.Equal(t, 0, code, errOut)
+	assert.Contains(t, errOut, "left in clear: flags.f.rules[0].conditions[0]")
+}

@@ -151,14 +151,12 @@ func (td *TestData) HashValues(salt string) error {
 		return errors.New("flagtest: HashValues: the salt must not be empty")
 	}
 	td.mu.Lock()
+	defer td.mu.Unlock()
 	prev := td.salt
 	td.salt = salt
-	td.mu.Unlock()
-	err := td.apply(func(map[string]evaluator.Flag, map[string]evaluator.Segment) {})
+	err := td.applyLocked(func(map[string]evaluator.Flag, map[string]evaluator.Segment) {})
 	if err != nil {
-		td.mu.Lock()
 		td.salt = prev
-		td.mu.Unlock()
 	}
 	return err
 }
@@ -169,6 +167,11 @@ func (td *TestData) HashValues(salt string) error {
 func (td *TestData) apply(change func(flags map[string]evaluator.Flag, segments map[string]evaluator.Segment)) error {
 	td.mu.Lock()
 	defer td.mu.Unlock()
+	return td.applyLocked(change)
+}
+
+// applyLocked is apply with td.mu held.
+func (td *TestData) applyLocked(change func(flags map[string]evaluator.Flag, segments map[string]evaluator.Segment)) error {
 	td.initLocked()
 	flags, segments := maps.Clone(td.flags), maps.Clone(td.segments)
 	change(flags, segments)
