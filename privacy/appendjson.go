@@ -19,6 +19,20 @@ import (
 //
 // AppendJSON never modifies ctx and is safe for concurrent use.
 func (r *Redactor) AppendJSON(dst []byte, ctx map[string]any) ([]byte, error) {
+	if l := r.layoutFor(ctx); l != nil {
+		if out, ok, err := r.appendLaidOut(dst, ctx, l); ok {
+			return out, err
+		}
+	}
+	dst, err := r.appendGeneral(dst, ctx)
+	if err == nil {
+		r.missed(ctx)
+	}
+	return dst, err
+}
+
+// appendGeneral is AppendJSON for any context, without a layout.
+func (r *Redactor) appendGeneral(dst []byte, ctx map[string]any) ([]byte, error) {
 	// One pass over ctx collects the members and the entries redaction
 	// treats specially, so that none of them costs a lookup of its own.
 	var membersBuf [16]redactedMember
