@@ -115,10 +115,10 @@ func (p Policy) Redact(ctx map[string]any) map[string]any {
 // remembers the key sets of a few recent contexts (the attribute names,
 // never a value) to encode contexts with the same keys faster.
 type Redactor struct {
-	all   bool
-	paths []privatePath // the Policy's, parsed
-	root  *node         // the tree of paths, for contexts without their own list
-	slots [layoutSlots]layoutSlot
+	all     bool
+	paths   []privatePath // the Policy's, parsed
+	root    *node         // the tree of paths, for contexts without their own list
+	layouts layouts       // for the top level of contexts
 }
 
 // NewRedactor parses p's private names and pointers.
