@@ -109,7 +109,7 @@ func BenchmarkTelemetryOverhead(b *testing.B) {
 // and the allocs/op of each side. The queue is emptied after each pair of
 // rounds, outside the timing. SPEC section 7: ratio ≤ 1.5.
 //
-//	go test -run '^$' -bench TrackedEvaluation -benchtime 31x ./provider/
+//	go test -run '^$' -bench TrackedEvaluation -benchtime 201x ./provider/
 func BenchmarkTrackedEvaluation(b *testing.B) {
 	for _, attrs := range []int{3, 10} {
 		b.Run(fmt.Sprintf("attrs=%d", attrs), func(b *testing.B) {
