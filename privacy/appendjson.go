@@ -19,6 +19,20 @@ import (
 //
 // AppendJSON never modifies ctx and is safe for concurrent use.
 func (r *Redactor) AppendJSON(dst []byte, ctx map[string]any) ([]byte, error) {
+	if l := r.layouts.lookup(ctx); l != nil {
+		if out, ok, err := r.appendContextLaidOut(dst, ctx, l); ok {
+			return out, err
+		}
+	}
+	dst, err := r.appendGeneral(dst, ctx)
+	if err == nil {
+		r.contextMissed(ctx)
+	}
+	return dst, err
+}
+
+// appendGeneral is AppendJSON for any context, without a layout.
+func (r *Redactor) appendGeneral(dst []byte, ctx map[string]any) ([]byte, error) {
 	// One pass over ctx collects the members and the entries redaction
 	// treats specially, so that none of them costs a lookup of its own.
 	var membersBuf [16]redactedMember
@@ -230,33 +244,18 @@ func (n *node) appendValue(dst []byte, v any) ([]byte, error) {
 		if c == nil {
 			break
 		}
-		// As at the top level: collect the members in one pass, then
-		// write them in the order of their keys.
-		var membersBuf [16]redactedMember
-		members := membersBuf[:0]
-		for k, mv := range c {
-			p := keyPrefix(k)
-			kid := n.kidWithPrefix(k, p)
-			if !kid.removesWhole(mv) {
-				var m *redactedMember
-				members, m = addMember(members)
-				m.key, m.val, m.node, m.prefix = k, mv, kid, p
+		if n.layouts != nil {
+			if l := n.layouts.lookup(c); l != nil {
+				if out, ok, err := appendMapLaidOut(dst, c, l); ok {
+					return out, err
+				}
 			}
 		}
-		var orderBuf [len(membersBuf)]int
-		dst = append(dst, '{')
-		for i, o := range sortMembers(orderBuf[:0], members) {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			m := &members[o]
-			dst = append(jsonenc.AppendString(dst, m.key), ':')
-			var err error
-			if dst, err = m.node.appendValue(dst, m.val); err != nil {
-				return dst, err
-			}
+		dst, err := n.appendMap(dst, c)
+		if err == nil && n.layouts != nil && n.layouts.relayout(c) {
+			n.layouts.store(c, n.newMapLayout(c))
 		}
-		return append(dst, '}'), nil
+		return dst, err
 	case []any:
 		if c == nil {
 			break
@@ -289,4 +288,36 @@ func (n *node) appendValue(dst []byte, v any) ([]byte, error) {
 		nv = v
 	}
 	return jsonenc.Append(dst, nv)
+}
+
+// appendMap appends the JSON of c, a map found at n's position, redacted
+// by n, without a layout. n has kids.
+func (n *node) appendMap(dst []byte, c map[string]any) ([]byte, error) {
+	// As at the top level: collect the members in one pass, then write
+	// them in the order of their keys.
+	var membersBuf [16]redactedMember
+	members := membersBuf[:0]
+	for k, mv := range c {
+		p := keyPrefix(k)
+		kid := n.kidWithPrefix(k, p)
+		if !kid.removesWhole(mv) {
+			var m *redactedMember
+			members, m = addMember(members)
+			m.key, m.val, m.node, m.prefix = k, mv, kid, p
+		}
+	}
+	var orderBuf [len(membersBuf)]int
+	dst = append(dst, '{')
+	for i, o := range sortMembers(orderBuf[:0], members) {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		m := &members[o]
+		dst = append(jsonenc.AppendString(dst, m.key), ':')
+		var err error
+		if dst, err = m.node.appendValue(dst, m.val); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
 }

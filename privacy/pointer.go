@@ -53,6 +53,10 @@ type node struct {
 	names []string         // private names and pointers that end here
 	kids  map[string]*node // by unescaped token
 	few   []nodeKid        // kids again, when they are few (see prepare)
+
+	// layouts of the maps found at this node, when it has kids, in the
+	// policy's tree (see prepare); nil in trees built for one call.
+	layouts *layouts
 }
 
 // nodeKid is one of a node's kids and its token.
@@ -90,9 +94,13 @@ func (n *node) kidWithPrefix(tok string, prefix uint64) *node {
 }
 
 // prepare lists the kids of every node of the tree n that has few of
-// them, for kid. It is done once, by NewRedactor, for the policy's tree;
-// trees built per call for a context's own list are used without it.
+// them, for kid, and gives every node with kids a layout cache. It is done
+// once, by NewRedactor, for the policy's tree; trees built per call for a
+// context's own list are used without it.
 func (n *node) prepare() {
+	if len(n.kids) > 0 {
+		n.layouts = new(layouts)
+	}
 	if len(n.kids) <= maxFewKids {
 		n.few = make([]nodeKid, 0, len(n.kids))
 		for tok, kid := range n.kids {

@@ -110,12 +110,15 @@ func (p Policy) Redact(ctx map[string]any) map[string]any {
 
 // Redactor is a Policy prepared for repeated use: its private names and
 // pointers are parsed once, by NewRedactor, instead of on every call of
-// Policy.Redact. A Redactor is immutable and safe for concurrent use; it
-// keeps no reference to the Policy's slice.
+// Policy.Redact. A Redactor is safe for concurrent use; it keeps no
+// reference to the Policy's slice. Its policy never changes; AppendJSON
+// remembers the key sets of a few recent contexts (the attribute names,
+// never a value) to encode contexts with the same keys faster.
 type Redactor struct {
-	all   bool
-	paths []privatePath // the Policy's, parsed
-	root  *node         // the tree of paths, for contexts without their own list
+	all     bool
+	paths   []privatePath // the Policy's, parsed
+	root    *node         // the tree of paths, for contexts without their own list
+	layouts layouts       // for the top level of contexts
 }
 
 // NewRedactor parses p's private names and pointers.

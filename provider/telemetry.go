@@ -219,7 +219,7 @@ func (t *telemetry) count(flag string, r *evaluator.Result, version string) {
 // of a flag or rule with trackEvents, value being what the caller got, and
 // the redacted context. It encodes the event without reflection.
 func (t *telemetry) evaluation(flag string, r *evaluator.Result, version string, value any, ctx map[string]any) {
-	buf, b, ok := t.startEvent("evaluation")
+	buf, b, ok := t.startEvent(evaluationHead)
 	if !ok {
 		return
 	}
@@ -252,7 +252,7 @@ func (t *telemetry) evaluation(flag string, r *evaluator.Result, version string,
 // the redacted context. Attributes named private, by the provider or by
 // the context, are removed from the details too.
 func (t *telemetry) track(name string, value float64, attrs map[string]any, ctx map[string]any) {
-	buf, b, ok := t.startEvent("track")
+	buf, b, ok := t.startEvent(trackHead)
 	if !ok {
 		return
 	}
@@ -291,18 +291,23 @@ func (t *telemetry) finishEvent(buf *[]byte, b []byte, err error, ctx map[string
 	putBuffer(buf, b)
 }
 
-// startEvent begins encoding an event of kind into a pooled buffer: its
-// kind and creation date. ok is false, and the event counted as dropped,
-// when the exporter refused events (403/404): nothing is encoded then.
-func (t *telemetry) startEvent(kind string) (buf *[]byte, b []byte, ok bool) {
+// The beginning of each kind of event, up to the creation date's value.
+const (
+	evaluationHead = `{"kind":"evaluation","creationDate":`
+	trackHead      = `{"kind":"track","creationDate":`
+)
+
+// startEvent begins encoding an event into a pooled buffer: its head
+// (evaluationHead, trackHead) and creation date. ok is false, and the
+// event counted as dropped, when the exporter refused events (403/404):
+// nothing is encoded then.
+func (t *telemetry) startEvent(head string) (buf *[]byte, b []byte, ok bool) {
 	if t.disabled.Load() {
 		t.dropped.Add(1)
 		return nil, nil, false
 	}
 	buf = getBuffer()
-	b = append(*buf, `{"kind":`...)
-	b = jsonenc.AppendString(b, kind)
-	b = append(b, `,"creationDate":`...)
+	b = append(*buf, head...)
 	return buf, jsonenc.AppendTime(b, t.now().UTC()), true
 }
 

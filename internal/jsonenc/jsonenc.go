@@ -153,6 +153,16 @@ var escapeASCII = func() (t [utf8.RuneSelf]bool) {
 	return t
 }()
 
+// copiedASCII marks the bytes a JSON string holds as they are: ASCII
+// that escapeASCII does not mark. (One lookup per byte, for the bytes
+// that plainWord does not check a word at a time.)
+var copiedASCII = func() (t [256]bool) {
+	for c := range byte(utf8.RuneSelf) {
+		t[c] = !escapeASCII[c]
+	}
+	return t
+}()
+
 // Masks for plainWord, one byte repeated eight times.
 const (
 	lsb   = 0x0101010101010101
@@ -186,7 +196,10 @@ func AppendString(b []byte, s string) []byte {
 		for len(s)-i >= 8 && plainWord(load64(s[i:i+8])) {
 			i += 8
 		}
-		for i < len(s) && s[i] < utf8.RuneSelf && !escapeASCII[s[i]] {
+		if len(s)-i < 8 && len(s) >= 8 && plainWord(load64(s[len(s)-8:])) {
+			i = len(s) // the last eight bytes, overlapping those checked, are plain too
+		}
+		for i < len(s) && copiedASCII[s[i]] {
 			i++
 		}
 		if i >= len(s) {

@@ -154,3 +154,21 @@ func TestAppendTimeMatchesRFC3339Nano(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendStringEveryPosition puts each byte that needs escaping, and
+// some that do not, at every position of strings of 1 to 24 bytes, so
+// that it lands in a word checked whole, in the last word (which may
+// overlap the words before it) and in the bytes checked one at a time.
+func TestAppendStringEveryPosition(t *testing.T) {
+	for n := 1; n <= 24; n++ {
+		for pos := range n {
+			for _, c := range []string{"\"", "\\", "<", ">", "&", "\n", "\x00", "\x1f", "\x7f", "é", "\xff", "\u2028", "a"} {
+				s := strings.Repeat("x", pos) + c + strings.Repeat("y", n-pos-1)
+				want, _ := json.Marshal(s)
+				if got := AppendString(nil, s); !bytes.Equal(got, want) {
+					t.Fatalf("AppendString(%q) = %s, want (json.Marshal) %s", s, got, want)
+				}
+			}
+		}
+	}
+}
