@@ -152,17 +152,30 @@ func measure() resources {
 
 // results is everything the report shows.
 type results struct {
-	cfg                 config
-	started             time.Time
-	docBytes            int
-	initTime            time.Duration
-	before, after       resources
-	changes             []change
-	restarts            []restart
-	afterRestart        []change // one change after each restart
-	tokenMean           float64
-	tokenMax            int
-	goVersion, platform string
+	cfg                   config
+	started               time.Time
+	docBytes              int
+	initTime              time.Duration
+	before, after         resources
+	changes               []change
+	restarts              []restart
+	afterRestart          []change // one change after each restart
+	tokenMean             float64
+	tokenMax              int
+	goVersion, platform   string
+	loadBefore, loadAfter string // /proc/loadavg: the machine is shared
+}
+
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func run(cfg config) error {
@@ -179,7 +192,7 @@ func run(cfg config) error {
 	}
 	res := &results{cfg: cfg, started: time.Now().UTC(), goVersion: runtime.Version(),
 		platform: fmt.Sprintf("%s/%s, %d CPUs", runtime.GOOS, runtime.GOARCH, runtime.NumCPU()),
-		docBytes: len(document(tenantOf(0), "v0", cfg.flags, false))}
+		docBytes: len(document(tenantOf(0), "v0", cfg.flags, false)), loadBefore: loadavg()}
 	logf("fleet: %d providers, ruleset of %d flags (%d bytes)", cfg.n, cfg.flags+1, res.docBytes)
 
 	res.before = measure()
@@ -239,6 +252,7 @@ func run(cfg config) error {
 		}
 	}
 	res.tokenMean, res.tokenMax = f.tokenRequests()
+	res.loadAfter = loadavg()
 
 	if err := writeOutputs(res); err != nil {
 		return err
