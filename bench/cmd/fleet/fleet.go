@@ -234,13 +234,17 @@ type restart struct {
 	reconnectErr error
 }
 
-// restartService stops the double, waits outage, starts it on the same
-// address, observes, then waits (up to timeout) for every stream to be
+// restartService stops the double, waits outage (with expireTokens, the
+// double forgets the tokens it issued), starts it on the same address,
+// observes, then waits (up to timeout) for every stream to be
 // open again.
-func (f *fleet) restartService(outage, observe, timeout time.Duration) (restart, error) {
+func (f *fleet) restartService(outage, observe, timeout time.Duration, expireTokens bool) (restart, error) {
 	r := restart{outage: outage, observe: observe}
 	down := time.Now()
 	f.srv.Stop()
+	if expireTokens {
+		f.srv.ExpireTokens()
+	}
 	time.Sleep(outage)
 	var err error
 	for range 50 { // the port can be briefly held by a client's connection attempt

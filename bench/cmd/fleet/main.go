@@ -42,6 +42,7 @@ type config struct {
 	n, flags, changes, parallel int
 	outages                     []time.Duration
 	observe, timeout            time.Duration
+	expireTokens                bool
 	out, svg, cpuprofile        string
 	command                     string
 }
@@ -71,6 +72,7 @@ func parseFlags(args []string) (config, error) {
 	root := repoRoot()
 	fs.StringVar(&cfg.out, "out", filepath.Join(root, "docs", "fleet.md"), "markdown fragment to write")
 	fs.StringVar(&cfg.svg, "svg", filepath.Join(root, "docs", "fleet.svg"), "SVG plot to write")
+	fs.BoolVar(&cfg.expireTokens, "expire-tokens", false, "the restarted service has forgotten every token it issued (clients must fetch new ones)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run here")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
@@ -232,7 +234,7 @@ func run(cfg config) error {
 	}
 	for _, outage := range cfg.outages {
 		logf("fleet: restarting the service with a %v outage, observing %v", outage, cfg.observe)
-		r, err := f.restartService(outage, cfg.observe, cfg.timeout)
+		r, err := f.restartService(outage, cfg.observe, cfg.timeout, cfg.expireTokens)
 		if err != nil {
 			return err
 		}

@@ -125,7 +125,7 @@ func report(res *results) string {
 
 	// Restarts.
 	if len(res.restarts) > 0 {
-		w("**Service restart.** `Server.Stop` ends every stream, refuses connections for the outage, then `Server.Start` serves again on the same address with the same state (tokens included). Reconnections are the stream requests the service answered 200, from its return; requests are token, ruleset and stream requests (event uploads excluded: no flag is evaluated, so there are none). Connection attempts are counted by each provider's dialer from the moment the service went down, refused ones included.\n\n")
+		w("**Service restart.** `Server.Stop` ends every stream, refuses connections for the outage, then `Server.Start` serves again on the same address with the same state (%s). Reconnections are the stream requests the service answered 200, from its return; requests are token, ruleset and stream requests (event uploads excluded: no flag is evaluated, so there are none). Connection attempts are counted by each provider's dialer from the moment the service went down, refused ones included.\n\n", tokenState(cfg))
 		w("| outage | reconnections | worst 1 s window | worst 100 ms window | all streams open after | requests per instance, mean / max | instances with 0 / 1 / 2 / 3 / >3 | token requests | connection attempts per instance, mean / max |\n|---|---|---|---|---|---|---|---|---|\n")
 		for _, r := range res.restarts {
 			c1, s1 := maxWindow(r.streamOpens, time.Second)
@@ -182,6 +182,13 @@ func report(res *results) string {
 	}
 	w("\nThe goroutines of the event readers this program adds (%d) are not counted.\n", res.after.gHarness-res.before.gHarness)
 	return b.String()
+}
+
+func tokenState(cfg config) string {
+	if cfg.expireTokens {
+		return "but every token it issued has expired: `-expire-tokens`"
+	}
+	return "tokens included"
 }
 
 func meanMax(xs []int) (float64, int) {
