@@ -25,4 +25,17 @@ for m in "${modules[@]:1}"; do
   (cd "$m" && go test -timeout 20m -run '^TestEquivalence$' -bench . -benchtime 1x -v .)
 done
 
+# The fleet simulation is a module of its own (it needs the root module,
+# which bench/ must not require). Smoke run: 50 providers, a 1 s outage,
+# a 5 s window; it fails if a provider does not start, a change does not
+# reach every provider or the streams do not all reopen, never on a
+# performance target (this box is noisy). Its report goes to a temporary
+# directory, not docs/.
+printf '\n== bench/cmd/fleet: build, vet, test, smoke run (50 providers)\n'
+fleet_out=$(mktemp -d)
+trap 'rm -rf "$fleet_out"' EXIT
+(cd cmd/fleet && go vet ./... && go test ./... &&
+  timeout 60 go run . -n 50 -changes 2 -outages 1s -observe 5s -timeout 15s \
+    -out "$fleet_out/fleet.md" -svg "$fleet_out/fleet.svg")
+
 printf '\nbench CI passed\n'

@@ -98,7 +98,7 @@
 // current ID; any other Last-Event-ID gets the full document. "invalidate"
 // events carry data {} and no id. A heartbeat is the single line ":".
 // The stream ends (a clean end of the chunked body) when the request's
-// context is done, on Close, DropStreams, RemoveRuleset of its
+// context is done, on Close, Stop, DropStreams, RemoveRuleset of its
 // environment, or revocation of its credential.
 //
 // Events. The body must be a JSON object whose "events" member is an array
@@ -114,6 +114,14 @@
 // before authentication, like a failing gateway; body faults (Body or
 // Oversize without Status) replace only an answer that would have
 // succeeded, so their Count is not spent on rejected requests.
+//
+// Restarts. Stop takes the server off the network as a restarting
+// service: streams end, new connections are refused and the others are
+// cut. Start serves again on the same address. What the server holds
+// (credentials, issued tokens, rulesets, faults, events, the request log)
+// survives, as with a service whose state is in a database; ExpireTokens
+// during the outage models one that forgets its tokens. Requests refused
+// while the server is stopped never reach it and are not recorded.
 //
 // Request log. Request.Path is the path as sent (still escaped);
 // Request.Status is 0 while a request has not been answered, and stays 0

@@ -65,9 +65,10 @@ func (l *memListener) dial(ctx context.Context) (net.Conn, error) {
 // with Options.InMemory; for a server on a socket it dials that socket.
 // It is safe for concurrent use.
 func (s *Server) Dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	if s.mem != nil {
-		return s.mem.dial(ctx)
+	if s.opts.InMemory {
+		// Start replaces the listener; a stopped one refuses.
+		return s.mem.Load().dial(ctx)
 	}
 	var d net.Dialer
-	return d.DialContext(ctx, "tcp", s.ts.Listener.Addr().String())
+	return d.DialContext(ctx, "tcp", s.addr)
 }

@@ -8,13 +8,17 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/switchyardhq/switchyard/internal/protocol"
@@ -93,8 +97,14 @@ type Server struct {
 	URL string
 
 	opts Options
-	ts   *httptest.Server
-	mem  *memListener // with Options.InMemory
+	addr string // the listening address, kept across Stop and Start
+
+	// netMu serialises Stop, Start and Close, and guards what they
+	// replace.
+	netMu   sync.Mutex
+	ts      *httptest.Server
+	mem     atomic.Pointer[memListener] // with Options.InMemory; Start replaces it
+	stopped bool                        // by Stop, until Start
 
 	closeOnce sync.Once
 	done      chan struct{} // closed by Close: streams and delays end
@@ -102,6 +112,7 @@ type Server struct {
 	mu        sync.Mutex
 	closed    bool
 	signKey   signing.PrivateKey
+	down      bool                         // between Stop and Start: no new stream is registered
 	clients   map[string]*registeredClient // by client ID
 	tokens    map[string]*token            // by access token
 	apiKeys   map[string]string            // key → tenant
@@ -145,35 +156,65 @@ func New(opts Options) *Server {
 		streams:   make(map[*stream]struct{}),
 		streamsCh: make(chan struct{}),
 	}
+	var ln net.Listener
 	if opts.InMemory {
-		s.mem = newMemListener()
-		s.ts = &httptest.Server{Listener: s.mem, Config: &http.Server{Handler: http.HandlerFunc(s.serve)}}
+		mem := newMemListener()
+		s.mem.Store(mem)
+		ln = mem
 	} else {
-		s.ts = httptest.NewUnstartedServer(http.HandlerFunc(s.serve))
+		ln = listenLoopback()
 	}
-	// Handshake failures of clients that do not trust the test CA are
-	// what such tests expect; they need not fill the test output.
-	s.ts.Config.ErrorLog = log.New(io.Discard, "", 0)
-	if opts.TLS {
-		s.ts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
-		if opts.MaxTLSVersion != 0 {
-			s.ts.TLS.MinVersion, s.ts.TLS.MaxVersion = tls.VersionTLS10, opts.MaxTLSVersion
-		}
-		s.ts.EnableHTTP2 = opts.HTTP2
-		s.ts.StartTLS()
-	} else {
-		s.ts.Start()
-	}
+	s.addr = ln.Addr().String()
+	s.ts = s.serveOn(ln)
 	s.URL = s.ts.URL
 	return s
+}
+
+// listenLoopback listens on a free loopback port, IPv4 first, and panics
+// when there is none, as httptest.NewServer does.
+func listenLoopback() net.Listener {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		if ln, err = net.Listen("tcp6", "[::1]:0"); err != nil {
+			panic("clienttest: failed to listen on a loopback port: " + err.Error())
+		}
+	}
+	return ln
+}
+
+// serveOn starts serving on ln, with TLS if the options ask for it.
+func (s *Server) serveOn(ln net.Listener) *httptest.Server {
+	ts := &httptest.Server{Listener: ln, Config: &http.Server{
+		Handler: http.HandlerFunc(s.serve),
+		// Handshake failures of clients that do not trust the test CA
+		// are what such tests expect; they need not fill the test
+		// output.
+		ErrorLog: log.New(io.Discard, "", 0),
+	}}
+	if !s.opts.TLS {
+		ts.Start()
+		return ts
+	}
+	ts.TLS = &tls.Config{MinVersion: tls.VersionTLS12}
+	if s.opts.MaxTLSVersion != 0 {
+		ts.TLS.MinVersion, ts.TLS.MaxVersion = tls.VersionTLS10, s.opts.MaxTLSVersion
+	}
+	ts.EnableHTTP2 = s.opts.HTTP2
+	// httptest serves its one built-in certificate, so the RootCAs of
+	// the first start still verify the server after a restart.
+	ts.StartTLS()
+	return ts
 }
 
 // Close ends every open stream and pending fault delay, then shuts the
 // server down, waiting for the requests in flight (connections still busy
 // after a few seconds are cut). It is idempotent, and the other methods
-// keep working on the recorded state afterwards.
+// keep working on the recorded state afterwards. A closed server cannot be
+// started again.
 func (s *Server) Close() {
 	s.closeOnce.Do(func() {
+		s.netMu.Lock()
+		defer s.netMu.Unlock()
 		s.mu.Lock()
 		s.closed = true
 		close(s.done)
@@ -187,11 +228,82 @@ func (s *Server) Close() {
 	})
 }
 
+// Stop takes the server off the network, as a crash or a restart of the
+// service would: it ends every open stream (cleanly, as a service
+// draining its connections does), stops listening, so that new
+// connections are refused, and cuts every other connection, including
+// requests in flight (a fault's Delay ends without an answer). It returns
+// when the handlers have returned.
+//
+// Everything the server holds survives: credentials and issued tokens,
+// rulesets, faults, uploaded events and the request log (call
+// ExpireTokens to model a service that forgets its tokens). Start serves
+// again on the same address. Stop on a stopped or closed server does
+// nothing.
+func (s *Server) Stop() {
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	s.mu.Lock()
+	if s.closed || s.down {
+		s.mu.Unlock()
+		return
+	}
+	s.down = true
+	dropped := s.removeStreamsLocked(func(*stream) bool { return true })
+	s.mu.Unlock()
+
+	// Refuse new connections first, then let the streams end, then cut
+	// what is left.
+	_ = s.ts.Listener.Close()
+	waitExited(dropped, time.Second)
+	s.ts.CloseClientConnections()
+	s.ts.Close()
+	s.stopped = true
+}
+
+// Start serves again after Stop, on the same address, so URL (and, with
+// TLS, the certificate) stays valid and clients reconnect as they would to
+// a restarted service. It does nothing on a server that is running. It
+// fails on a closed server, and when the address was taken by something
+// else in the meantime (a socket server only; the port is then lost).
+func (s *Server) Start() error {
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	switch {
+	case closed:
+		return errors.New("clienttest: Start on a closed server: Close is final; use Stop to restart a server, or create a new one")
+	case !s.stopped:
+		return nil
+	}
+	var ln net.Listener
+	if s.opts.InMemory {
+		mem := newMemListener()
+		s.mem.Store(mem)
+		ln = mem
+	} else {
+		var err error
+		if ln, err = net.Listen("tcp", s.addr); err != nil {
+			return fmt.Errorf("clienttest: Start: cannot listen on %s again: %w", s.addr, err)
+		}
+	}
+	s.ts = s.serveOn(ln)
+	s.stopped = false
+	s.mu.Lock()
+	s.down = false
+	s.mu.Unlock()
+	return nil
+}
+
 // Certificate returns the server's TLS certificate, or nil without TLS.
 func (s *Server) Certificate() *x509.Certificate {
 	if !s.opts.TLS {
 		return nil
 	}
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
 	return s.ts.Certificate()
 }
 
@@ -208,9 +320,14 @@ func (s *Server) RootCAs() *x509.CertPool {
 }
 
 // Client returns an HTTP client that trusts the server's certificate (a
-// plain client without TLS). Close closes its idle connections. It adds no
+// plain client without TLS). Close and Stop close its idle connections; a
+// client returned before Stop keeps working after Start. It adds no
 // headers: requests still need X-Tenant-ID and credentials.
-func (s *Server) Client() *http.Client { return s.ts.Client() }
+func (s *Server) Client() *http.Client {
+	s.netMu.Lock()
+	defer s.netMu.Unlock()
+	return s.ts.Client()
+}
 
 // serve routes, records and answers one request.
 func (s *Server) serve(rw http.ResponseWriter, r *http.Request) {

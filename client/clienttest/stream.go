@@ -101,7 +101,7 @@ func (s *Server) serveStream(w *responseWriter, r *http.Request, env string) {
 	}
 
 	s.mu.Lock()
-	if s.closed {
+	if s.closed || s.down {
 		s.mu.Unlock()
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "the server is shutting down")
 		return
