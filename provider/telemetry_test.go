@@ -6,7 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
-	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -349,8 +349,7 @@ func TestForbiddenDisablesSendingAndLogsOnce(t *testing.T) {
 func TestTelemetryOffByDefaultForLocalSources(t *testing.T) {
 	flushLoop := func() bool {
 		synctest.Wait() // goroutines just started have run up to where they wait
-		buf := make([]byte, 1<<20)
-		return strings.Contains(string(buf[:runtime.Stack(buf, true)]), "(*telemetry).run")
+		return slices.ContainsFunc(bubbleStacks(), func(g string) bool { return strings.Contains(g, "(*telemetry).run") })
 	}
 	synctest.Test(t, func(t *testing.T) {
 		p := telemetryProvider(t, telemetryFlags(t), provider.TelemetryConfig{}, nil)
