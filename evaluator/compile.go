@@ -245,7 +245,11 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build, hashing: rs.ValueHashing, probs: &probs}
 		fc.compile(rs)
 	}
-	probs.add(e.checkCycles(rs))
+	if err := e.checkCycles(rs); err != nil {
+		probs.add(err)
+	} else {
+		probs.add(checkPrerequisiteCost(rs, e.keys))
+	}
 	if err := probs.err(); err != nil {
 		return nil, err
 	}
@@ -866,6 +870,39 @@ func (e *Evaluator) checkCycles(rs *Ruleset) error {
 			if err := visit(key); err != nil {
 				return err
 			}
+		}
+	}
+	return nil
+}
+
+// maxPrerequisiteEvaluations bounds how many flag evaluations one
+// evaluation may take through prerequisites. Each prerequisite is
+// evaluated in full every time, so flags that share prerequisites in a
+// chain multiply: 30 flags each needing the two before it would cost
+// about a million evaluations per call.
+const maxPrerequisiteEvaluations = 1000
+
+// checkPrerequisiteCost rejects a flag whose prerequisites, counted with
+// repeats, exceed maxPrerequisiteEvaluations. It runs after checkCycles.
+func checkPrerequisiteCost(rs *Ruleset, keys []string) error {
+	cost := make(map[string]int, len(keys))
+	var of func(key string) int
+	of = func(key string) int {
+		if c, ok := cost[key]; ok {
+			return c
+		}
+		c := 1
+		for _, p := range rs.Flags[key].Prerequisites {
+			if _, ok := rs.Flags[p.Flag]; ok && p.Flag != key {
+				c = min(c+of(p.Flag), maxPrerequisiteEvaluations+1) // saturate: no overflow
+			}
+		}
+		cost[key] = c
+		return c
+	}
+	for _, key := range keys {
+		if of(key) > maxPrerequisiteEvaluations {
+			return errorf(pathKey("flags", key)+".prerequisites", "evaluating this flag would evaluate more than %d flags through its prerequisites (prerequisites that share prerequisites multiply); make the chain shorter, or list the flags it needs directly", maxPrerequisiteEvaluations)
 		}
 	}
 	return nil

@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -108,28 +109,57 @@ func TestHashedRulesAreIndexed(t *testing.T) {
 	}
 }
 
-// TestCompileOfSharedPrerequisitesIsLinear: each flag needs the two before
-// it; compiling must not walk every path of the diamond chain (2^n).
-func TestCompileOfSharedPrerequisitesIsLinear(t *testing.T) {
+// TestUsesHashingOfSharedPrerequisitesIsLinear: each flag needs the two
+// before it; deciding whether a flag hashes must not walk every path of
+// the chain (2^n), which Compile did for every flag.
+func TestUsesHashingOfSharedPrerequisitesIsLinear(t *testing.T) {
 	const n = 60
-	rs := &Ruleset{SchemaVersion: 1, Flags: map[string]Flag{}}
-	for i := range n {
-		f := Flag{Type: TypeBoolean, Variants: map[string]any{"on": true}, Default: &Serve{Variant: "on"}}
+	flags := make([]*flag, n)
+	for i := range flags {
+		flags[i] = &flag{}
 		for _, j := range []int{i - 1, i - 2} {
 			if j >= 0 {
-				f.Prerequisites = append(f.Prerequisites, Prerequisite{Flag: fmt.Sprintf("f%02d", j), Variants: []string{"on"}})
+				flags[i].prereqs = append(flags[i].prereqs, prereq{flag: flags[j]})
 			}
 		}
-		rs.Flags[fmt.Sprintf("f%02d", i)] = f
 	}
-	done := make(chan error, 1)
-	go func() { _, err := Compile(rs); done <- err }()
+	done := make(chan bool, 1)
+	go func() { done <- flags[n-1].usesHashing(map[*flag]bool{}) }()
 	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
+	case v := <-done:
+		if v {
+			t.Error("a chain without hashed values uses hashing")
 		}
-	case <-time.After(20 * time.Second): // a watchdog, not a wait: linear compile takes microseconds
-		t.Fatal("Compile of a 60-flag diamond chain of prerequisites did not finish in 20 s")
+	case <-time.After(20 * time.Second): // a watchdog, not a wait: the walk takes microseconds
+		t.Fatal("usesHashing of a 60-flag chain of shared prerequisites did not finish in 20 s")
+	}
+}
+
+// TestPrerequisiteCostIsBounded: evaluation walks prerequisites in full,
+// so a chain of shared prerequisites is refused before it multiplies.
+func TestPrerequisiteCostIsBounded(t *testing.T) {
+	chain := func(n int) *Ruleset {
+		rs := &Ruleset{SchemaVersion: 1, Flags: map[string]Flag{}}
+		for i := range n {
+			f := Flag{Type: TypeBoolean, Variants: map[string]any{"on": true}, Default: &Serve{Variant: "on"}}
+			for _, j := range []int{i - 1, i - 2} {
+				if j >= 0 {
+					f.Prerequisites = append(f.Prerequisites, Prerequisite{Flag: fmt.Sprintf("f%02d", j), Variants: []string{"on"}})
+				}
+			}
+			rs.Flags[fmt.Sprintf("f%02d", i)] = f
+		}
+		return rs
+	}
+	ev, err := Compile(chain(12)) // f11 costs 376 evaluations
+	if err != nil {
+		t.Fatalf("a 12-flag chain: %v", err)
+	}
+	if got := ev.Evaluate("f11", nil); got.Variant != "on" {
+		t.Errorf("f11: %+v", got)
+	}
+	_, err = Compile(chain(20)) // f14 costs 1596: the first refused
+	if err == nil || !strings.Contains(err.Error(), "flags.f14.prerequisites: evaluating this flag would evaluate more than 1000 flags") {
+		t.Errorf("a 20-flag chain: %v, want flags.f14 refused", err)
 	}
 }

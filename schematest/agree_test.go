@@ -105,6 +105,7 @@ func wholeDocumentMessage(msg string) (string, bool) {
 		{"not both", "exactly one of variant or rollout"},
 		{"object values may hold", "a JSON value"},
 		{`need "valueHashing"`, "hashed values need the top-level valueHashing"},
+		{"through its prerequisites", "the cost of a prerequisite chain"},
 		{"a hashed value is sha256:", "a malformed hashed value, which only a document with valueHashing refuses"},
 	} {
 		if strings.Contains(msg, r.words) {
