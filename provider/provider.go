@@ -104,6 +104,12 @@ func New(cfg Config) (*Provider, error) {
 	} else if v := reflect.ValueOf(cfg.Source); v.Kind() == reflect.Pointer && v.IsNil() {
 		return nil, fmt.Errorf("provider: Config.Source is a nil %T: check the error from the function that built it", cfg.Source)
 	}
+	if cfg.TrustedKeys != nil && cfg.TrustedKeys.Len() == 0 {
+		// An empty set would accept plain documents, as no set does: a key
+		// list that came out empty (an unset variable) must not turn the
+		// check off without a word.
+		return nil, errors.New("provider: Config.TrustedKeys holds no key: give at least one (signing.NewKeys), or leave it nil to read unsigned rulesets")
+	}
 	p := &Provider{
 		source: cfg.Source,
 		logger: cfg.Logger,

@@ -36,7 +36,7 @@ var (
 )
 
 func seededKey(id string, seed byte) signing.PrivateKey {
-	return signing.PrivateKey{ID: id, Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))}
+	return signing.NewPrivateKey(id, ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize)))
 }
 
 func trust(t testing.TB, ks ...signing.PrivateKey) *signing.Keys {
@@ -435,4 +435,12 @@ func TestSignedTamperedByteAnywhere(t *testing.T) {
 		require.True(t, errors.Is(err, signing.ErrBadSignature) || strings.Contains(err.Error(), "signature does not match"), "%v", err)
 	}
 	assert.Greater(t, atInit, 50, "most changes keep a valid document, caught only by the signature")
+}
+
+func TestEmptyTrustedKeysAreRefused(t *testing.T) {
+	src, err := provider.NewStaticSourceJSON([]byte(`{"schemaVersion": 1, "flags": {}}`))
+	require.NoError(t, err)
+	_, err = provider.New(provider.Config{Source: src, TrustedKeys: &signing.Keys{}})
+	require.Error(t, err, "an empty key set would read unsigned rulesets as if none were configured")
+	assert.Contains(t, err.Error(), "Config.TrustedKeys holds no key")
 }

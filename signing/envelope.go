@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 
 	"fmt"
 	"strconv"
@@ -140,7 +141,16 @@ func Parse(data []byte) (*Envelope, error) {
 	if !ValidKeyID(env.KeyID) {
 		return nil, malformed("signed.keyId is not 1 to 64 ASCII letters, digits, '-', '_', '.' or ':'")
 	}
-	s, err := b64.DecodeString(strings.TrimRight(sig, "="))
+	// One spelling per signature: unpadded base64url, or padded with
+	// exactly "=="; no line breaks (the decoder would skip them) and no
+	// stray bits in the last character (Strict).
+	if len(sig) == 88 {
+		sig = strings.TrimSuffix(sig, "==")
+	}
+	s, err := b64.Strict().DecodeString(sig)
+	if err == nil && (len(s) != 64 || strings.ContainsAny(sig, "\r\n=")) {
+		err = errors.New("not one signature")
+	}
 	if err != nil {
 		return nil, &Error{KeyID: env.KeyID, Err: ErrMalformed, Detail: "signed.signature is not base64url: write it as Sign does (base64url of the 64-byte signature)"}
 	}
@@ -216,6 +226,10 @@ func (s *scanner) skipString() bool {
 	return false
 }
 
+// maxDepth bounds the nesting the envelope scanner follows before any
+// signature is checked, as encoding/json bounds its own.
+const maxDepth = 10000
+
 // skipComposite moves past the object or array starting at pos, following
 // its strings and the nesting of its brackets.
 func (s *scanner) skipComposite() bool {
@@ -227,10 +241,12 @@ func (s *scanner) skipComposite() bool {
 				return false
 			}
 			continue
-		case '{':
-			stack = append(stack, '}')
-		case '[':
-			stack = append(stack, ']')
+		case '{', '[':
+			if len(stack) == maxDepth {
+				return false // deeper than any ruleset, and than encoding/json reads
+			}
+			stack = append(stack, c+2) // '{'+2 is '}', '['+2 is ']'
+
 		case '}', ']':
 			if len(stack) == 0 || stack[len(stack)-1] != c {
 				return false
@@ -273,7 +289,7 @@ func Sign(document []byte, key PrivateKey) ([]byte, error) {
 		// the signature of such a document on the stream.
 		return nil, &Error{KeyID: key.ID, Err: ErrMalformed, Detail: "the document has CR line ends, which the ruleset stream delivers as LF: convert it to LF line ends, then sign it"}
 	}
-	sig := ed25519.Sign(key.Key, doc)
+	sig := ed25519.Sign(key.Key(), doc)
 	var b bytes.Buffer
 	b.Grow(len(doc) + 200)
 	b.WriteString(`{"signed":{"algorithm":"` + Algorithm + `","keyId":"` + key.ID + `","signature":"`)

@@ -12,7 +12,7 @@ import (
 func Example() {
 	// The publisher's key (in production: signing.GenerateKey, kept secret).
 	seed := make([]byte, ed25519.SeedSize)
-	key := signing.PrivateKey{ID: "2026-12", Key: ed25519.NewKeyFromSeed(seed)}
+	key := signing.NewPrivateKey("2026-12", ed25519.NewKeyFromSeed(seed))
 
 	envelope, err := signing.Sign([]byte(`{"schemaVersion": 1, "flags": {}}`), key)
 	if err != nil {

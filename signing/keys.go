@@ -61,10 +61,26 @@ func (k PublicKey) check() error {
 }
 
 // PrivateKey is a private signing key and its key id. It prints, logs and
-// marshals as its key id and "[REDACTED]", never its key material.
+// marshals as its key id and "[REDACTED]", never its key material — also
+// inside another type's unexported field, where fmt cannot call its
+// methods: the material sits behind a pointer, which fmt prints as an
+// address. Make one with NewPrivateKey, GenerateKey or ParsePrivateKey.
 type PrivateKey struct {
 	ID  string
-	Key ed25519.PrivateKey
+	key *ed25519.PrivateKey
+}
+
+// NewPrivateKey names an ed25519 private key (it is not copied).
+func NewPrivateKey(id string, key ed25519.PrivateKey) PrivateKey {
+	return PrivateKey{ID: id, key: &key}
+}
+
+// Key returns the key material; nil for the zero PrivateKey.
+func (k PrivateKey) Key() ed25519.PrivateKey {
+	if k.key == nil {
+		return nil
+	}
+	return *k.key
 }
 
 // GenerateKey makes a new key pair named id, reading randomness from rand
@@ -77,12 +93,15 @@ func GenerateKey(id string, rand io.Reader) (PrivateKey, error) {
 	if err != nil {
 		return PrivateKey{}, &Error{KeyID: id, Err: ErrKey, Detail: "generating: " + err.Error()}
 	}
-	return PrivateKey{ID: id, Key: priv}, nil
+	return NewPrivateKey(id, priv), nil
 }
 
 // Public returns the public half of k.
 func (k PrivateKey) Public() PublicKey {
-	pub, _ := k.Key.Public().(ed25519.PublicKey)
+	if k.key == nil {
+		return PublicKey{ID: k.ID}
+	}
+	pub, _ := k.key.Public().(ed25519.PublicKey)
 	return PublicKey{ID: k.ID, Key: pub}
 }
 
@@ -90,8 +109,8 @@ func (k PrivateKey) check() error {
 	if !ValidKeyID(k.ID) {
 		return badKeyID("private key id " + strconv.Quote(k.ID))
 	}
-	if len(k.Key) != ed25519.PrivateKeySize {
-		return &Error{KeyID: k.ID, Err: ErrKey, Detail: fmt.Sprintf("an ed25519 private key has %d bytes, this one %d", ed25519.PrivateKeySize, len(k.Key))}
+	if len(k.Key()) != ed25519.PrivateKeySize {
+		return &Error{KeyID: k.ID, Err: ErrKey, Detail: fmt.Sprintf("an ed25519 private key has %d bytes, this one %d", ed25519.PrivateKeySize, len(k.Key()))}
 	}
 	return nil
 }
@@ -136,6 +155,9 @@ type Keys struct {
 // NewKeys returns the set of keys. A key with a bad id or length, or two
 // keys with one id, is an error naming it. The key bytes are copied.
 func NewKeys(keys ...PublicKey) (*Keys, error) {
+	if len(keys) == 0 {
+		return nil, &Error{Err: ErrKey, Detail: "no key given: a set of trusted keys needs at least one (a provider without TrustedKeys reads unsigned rulesets)"}
+	}
 	k := &Keys{byID: make(map[string]ed25519.PublicKey, len(keys))}
 	for _, pk := range keys {
 		if err := pk.check(); err != nil {
@@ -206,7 +228,7 @@ func MarshalPrivateKey(k PrivateKey) ([]byte, error) {
 	if err := k.check(); err != nil {
 		return nil, err
 	}
-	return []byte(privatePrefix + " " + k.ID + " " + b64.EncodeToString(k.Key.Seed()) + "\n"), nil
+	return []byte(privatePrefix + " " + k.ID + " " + b64.EncodeToString(k.Key().Seed()) + "\n"), nil
 }
 
 // ParsePublicKeys reads a public key file: one key per line as written by
@@ -233,7 +255,7 @@ func ParsePublicKeys(data []byte) ([]PublicKey, error) {
 func ParsePrivateKey(data []byte) (PrivateKey, error) {
 	var keys []PrivateKey
 	err := eachLine(data, privatePrefix, ed25519.SeedSize, func(id string, raw []byte) {
-		keys = append(keys, PrivateKey{ID: id, Key: ed25519.NewKeyFromSeed(raw)})
+		keys = append(keys, NewPrivateKey(id, ed25519.NewKeyFromSeed(raw)))
 	})
 	if err != nil {
 		return PrivateKey{}, err

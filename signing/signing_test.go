@@ -23,7 +23,7 @@ const doc = `{"schemaVersion": 1, "version": "v7",
 // (Ed25519 signatures are deterministic).
 func testKey(t testing.TB, id string, seed byte) signing.PrivateKey {
 	t.Helper()
-	return signing.PrivateKey{ID: id, Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize))}
+	return signing.NewPrivateKey(id, ed25519.NewKeyFromSeed(bytes.Repeat([]byte{seed}, ed25519.SeedSize)))
 }
 
 func keys(t testing.TB, ks ...signing.PrivateKey) *signing.Keys {
@@ -139,10 +139,6 @@ func TestRejections(t *testing.T) {
 	trusted := keys(t, k1, k2)
 	env := string(sign(t, doc, k1))
 	other := string(sign(t, `{"schemaVersion":1,"flags":{}}`, k1))
-	sigOf := func(e string) string {
-		i := strings.Index(e, `"signature":"`) + len(`"signature":"`)
-		return e[i : i+strings.Index(e[i:], `"`)]
-	}
 	cases := []struct {
 		name     string
 		data     string
@@ -154,7 +150,10 @@ func TestRejections(t *testing.T) {
 		{"key id of another trusted key", strings.Replace(env, `"keyId":"k1"`, `"keyId":"k2"`, 1), signing.ErrBadSignature, "k2", "changed after it was signed"},
 		{"unknown algorithm", strings.Replace(env, `"ed25519"`, `"rsa-pss"`, 1), signing.ErrAlgorithm, "k1", `"rsa-pss"; only "ed25519"`},
 		{"signature of another document", strings.Replace(env, sigOf(env), sigOf(other), 1), signing.ErrBadSignature, "k1", ""},
-		{"short signature", strings.Replace(env, sigOf(env), "AAAA", 1), signing.ErrBadSignature, "k1", ""},
+		{"short signature", strings.Replace(env, sigOf(env), "AAAA", 1), signing.ErrMalformed, "k1", ""},
+		{"padded three times", strings.Replace(env, sigOf(env), sigOf(env)+"===", 1), signing.ErrMalformed, "k1", ""},
+		{"line break inside", strings.Replace(env, sigOf(env), sigOf(env)[:10]+`\n`+sigOf(env)[10:], 1), signing.ErrMalformed, "k1", ""},
+		{"stray bits in the last character", strings.Replace(env, sigOf(env), sigOf(env)[:85]+strayLast(sigOf(env)), 1), signing.ErrMalformed, "k1", ""},
 		{"signature not base64url", strings.Replace(env, sigOf(env), "a+b/c", 1), signing.ErrMalformed, "k1", "base64url"},
 		{"plain document", doc, signing.ErrUnsigned, "", "not an envelope"},
 		{"extra top-level field", strings.TrimSuffix(strings.TrimSpace(env), "}") + `,"note":"x"}`, signing.ErrMalformed, "", `top-level field "note"`},
@@ -196,10 +195,11 @@ func TestOpen(t *testing.T) {
 	_, _, err = signing.Open(env, nil)
 	requireSigningError(t, err, signing.ErrUnknownKey, "k1")
 	assert.Contains(t, err.Error(), "no trusted keys are configured")
-	empty, err := signing.NewKeys()
-	require.NoError(t, err)
-	_, _, err = signing.Open(env, empty)
-	require.ErrorIs(t, err, signing.ErrUnknownKey)
+	_, err = signing.NewKeys()
+	require.ErrorIs(t, err, signing.ErrKey, "an empty set of trusted keys is refused: it would trust plain documents")
+	padded := strings.Replace(string(env), sigOf(string(env)), sigOf(string(env))+"==", 1)
+	_, _, err = signing.Open([]byte(padded), keys(t, k))
+	require.NoError(t, err, "exactly == of padding is the one other spelling")
 
 	got, id, err = signing.Open(env, keys(t, k))
 	require.NoError(t, err)
@@ -236,7 +236,7 @@ func TestNewKeys(t *testing.T) {
 	assert.Equal(t, []string{"b", "k1"}, set.IDs())
 	assert.Equal(t, 0, (*signing.Keys)(nil).Len())
 
-	_, err = signing.Sign([]byte(doc), signing.PrivateKey{ID: "bad id", Key: k.Key})
+	_, err = signing.Sign([]byte(doc), signing.NewPrivateKey("bad id", k.Key()))
 	require.ErrorIs(t, err, signing.ErrKey)
 	_, err = signing.Sign([]byte(`[1]`), k)
 	require.ErrorIs(t, err, signing.ErrMalformed)
@@ -257,7 +257,7 @@ func TestKeyFiles(t *testing.T) {
 	require.True(t, strings.HasPrefix(string(privText), "ed25519-private 2026-11 "))
 	back, err := signing.ParsePrivateKey(append([]byte("# my key\n\n"), privText...))
 	require.NoError(t, err)
-	assert.Equal(t, k1.Key, back.Key)
+	assert.Equal(t, k1.Key(), back.Key())
 	assert.Equal(t, k1.ID, back.ID)
 
 	p1, err := signing.MarshalPublicKey(k1.Public())
@@ -305,6 +305,12 @@ func TestPrivateKeyNeverPrinted(t *testing.T) {
 	var outs []string
 	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q", "%x", "%d"} {
 		outs = append(outs, fmt.Sprintf(verb, k), fmt.Sprintf(verb, struct{ K signing.PrivateKey }{k}))
+		// In an unexported field fmt cannot call the key's methods: it
+		// prints the fields, and the material is behind a pointer.
+		hidden := fmt.Sprintf(verb, struct{ k signing.PrivateKey }{k})
+		assert.NotContains(t, hidden, seed)
+		assert.NotContains(t, hidden, fmt.Sprintf("%x", k.Key().Seed()[:8]))
+		assert.NotContains(t, hidden, fmt.Sprint([]byte(k.Key())[:8]))
 	}
 	var logs bytes.Buffer
 	slog.New(slog.NewJSONHandler(&logs, nil)).Info("x", "key", k)
@@ -316,7 +322,28 @@ func TestPrivateKeyNeverPrinted(t *testing.T) {
 	for _, out := range outs {
 		assert.Contains(t, out, "REDACTED")
 		assert.NotContains(t, out, seed)
-		assert.NotContains(t, out, fmt.Sprintf("%x", k.Key.Seed()[:8]))
-		assert.NotContains(t, out, fmt.Sprint([]byte(k.Key)[:8]))
+		assert.NotContains(t, out, fmt.Sprintf("%x", k.Key().Seed()[:8]))
+		assert.NotContains(t, out, fmt.Sprint([]byte(k.Key())[:8]))
 	}
+}
+
+// strayLast returns the last character of an unpadded 64-byte base64url
+// signature with one of its unused low bits set: the same bytes under a
+// lenient decoder, another spelling under a strict one.
+func strayLast(sig string) string {
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	i := strings.IndexByte(alphabet, sig[85])
+	return string(alphabet[i|1])
+}
+
+// sigOf returns the signature string of an envelope.
+func sigOf(e string) string {
+	i := strings.Index(e, `"signature":"`) + len(`"signature":"`)
+	return e[i : i+strings.Index(e[i:], `"`)]
+}
+
+func TestDeepNestingIsRefusedEarly(t *testing.T) {
+	deep := `{"signed": {"algorithm": "ed25519", "keyId": "k1", "signature": "x", "document": {"a": ` + strings.Repeat("[", 20000) + strings.Repeat("]", 20000) + `}}}`
+	_, err := signing.Parse([]byte(deep))
+	require.ErrorIs(t, err, signing.ErrMalformed)
 }

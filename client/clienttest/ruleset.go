@@ -22,13 +22,19 @@ type ruleset struct {
 }
 
 // newRuleset is what SetRuleset serves for doc: signed with key when it
-// holds one (a doc that is not a JSON object cannot be signed and is
-// served as it is), the event ID taken from the document itself.
+// holds one, the event ID taken from the document itself. A doc that is
+// not a JSON object cannot be signed and is served as it is (a test
+// serving malformed bytes); a JSON object that Sign refuses (CR line
+// ends, say) panics: serving it unsigned would hide the test's mistake.
 func (s *Server) newRuleset(doc []byte, key signing.PrivateKey) *ruleset {
 	body := doc
-	if key.Key != nil {
-		if env, err := signing.Sign(doc, key); err == nil {
+	if key.Key() != nil {
+		env, err := signing.Sign(doc, key)
+		switch {
+		case err == nil:
 			body = env
+		case bytes.HasPrefix(bytes.TrimLeft(doc, " \t\r\n"), []byte("{")):
+			panic("clienttest: SetRuleset cannot sign this document: " + err.Error())
 		}
 	}
 	return &ruleset{doc: body, etag: ETag(body), id: s.eventID(doc)}

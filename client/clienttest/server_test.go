@@ -1435,8 +1435,8 @@ func TestConcurrentUse(t *testing.T) {
 // ---- signing -----------------------------------------------------------------
 
 func TestSignedRulesets(t *testing.T) {
-	k1 := signing.PrivateKey{ID: "k1", Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))}
-	k2 := signing.PrivateKey{ID: "k2", Key: ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, 32))}
+	k1 := signing.NewPrivateKey("k1", ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32)))
+	k2 := signing.NewPrivateKey("k2", ed25519.NewKeyFromSeed(bytes.Repeat([]byte{2}, 32)))
 	trusted, err := signing.NewKeys(k1.Public(), k2.Public())
 	require.NoError(t, err)
 	srv := newServer(t, clienttest.Options{SigningKey: k1})
@@ -1474,4 +1474,12 @@ func TestSignedRulesets(t *testing.T) {
 	srv.SetRuleset("acme", "prod", v3)
 	r = get(t, srv, clienttest.RulesetPath("prod"), auth...)
 	assert.Equal(t, v3, r.Body, "the zero key stops signing")
+}
+
+func TestUnsignableDocumentPanics(t *testing.T) {
+	k := signing.NewPrivateKey("k1", ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32)))
+	srv := newServer(t, clienttest.Options{SigningKey: k})
+	crlf := []byte("{\"schemaVersion\": 1,\r\n \"tenantId\": \"acme\", \"environment\": \"prod\", \"flags\": {}}")
+	assert.Panics(t, func() { srv.SetRuleset("acme", "prod", crlf) }, "a document Sign refuses is not served unsigned")
+	assert.NotPanics(t, func() { srv.SetRuleset("acme", "prod", []byte("not json")) }, "malformed bytes stay a test's choice")
 }

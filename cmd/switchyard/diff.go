@@ -33,7 +33,7 @@ func runDiff(args []string, stdout, stderr io.Writer) int {
 			return exitFail
 		}
 		var note string
-		if data, note, err = openFile(name, data, nil); err != nil {
+		if data, note, err = unverifiedDocument(name, data); err != nil {
 			fmt.Fprintf(stderr, "switchyard diff: %s: %v\n", name, err)
 			return exitFail
 		}

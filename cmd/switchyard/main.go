@@ -14,7 +14,8 @@
 //	switchyard help [COMMAND]
 //
 // validate and eval read signed envelopes too: with -key they verify the
-// signature first, without it they say it was not checked.
+// signature first, and without it they refuse an envelope (diff reads one
+// unverified and says so).
 //
 // Exit status: 0 on success, 1 when a ruleset is invalid (validate), a
 // file cannot be read, a signature does not verify (verify), or two

@@ -44,8 +44,10 @@ func trustedKeys(files keyFiles) (*signing.Keys, error) {
 
 // openFile returns the document in data. A plain document is returned as
 // it is unless keys are given (then it must be signed, as for a provider
-// with trusted keys). An envelope is verified with keys; without keys its
-// document is returned unverified and note says so.
+// with trusted keys). An envelope is verified with keys, and refused
+// without: as a provider refuses an envelope whose key it does not know
+// (SPEC 9), so that a script checking the exit status is never told a
+// tampered file is valid. note is unused (kept for callers).
 func openFile(name string, data []byte, keys *signing.Keys) (doc []byte, note string, err error) {
 	if keys != nil {
 		doc, _, err = signing.Open(data, keys)
@@ -58,7 +60,21 @@ func openFile(name string, data []byte, keys *signing.Keys) (doc []byte, note st
 	if err != nil {
 		return nil, "", err
 	}
-	return env.Document, fmt.Sprintf("%s is a signed envelope (key id %q); its signature was NOT checked: add -key KEY.pub, or run 'switchyard verify -key KEY.pub %s'", name, env.KeyID, name), nil
+	return nil, "", fmt.Errorf("a signed envelope (key id %q) whose signature is not checked without a key: add -key KEY.pub (switchyard verify -key KEY.pub %s checks the signature alone)", env.KeyID, name)
+}
+
+// unverifiedDocument returns the document of data, an envelope's without
+// checking its signature (note says so), for diff, which compares what two
+// files say and vouches for neither.
+func unverifiedDocument(name string, data []byte) (doc []byte, note string, err error) {
+	if !signing.IsEnvelope(data) {
+		return data, "", nil
+	}
+	env, err := signing.Parse(data)
+	if err != nil {
+		return nil, "", err
+	}
+	return env.Document, fmt.Sprintf("%s is a signed envelope (key id %q); its signature was not checked: diff compares documents (switchyard verify checks signatures)", name, env.KeyID), nil
 }
 
 func runKeygen(args []string, stdout, stderr io.Writer) int {

@@ -42,7 +42,7 @@ func runValidate(args []string, stdout, stderr io.Writer) int {
 			"that file at the first) as FILE:LINE:COLUMN: PATH: MESSAGE, and exits 1\n"+
 			"if any file has a problem or cannot be read. A signed envelope's\n"+
 			"document is validated in place; with -key each file must also be an\n"+
-			"envelope whose signature verifies (without -key it is not checked).", stdout, stderr)
+			"envelope whose signature verifies (without -key an envelope is refused).", stdout, stderr)
 	asJSON := fs.Bool("json", false, "print a JSON array, one object per file: {file, valid, problems: [{file, path, line, column, message}], keyId, verified}")
 	var keyList keyFiles
 	fs.Var(&keyList, "key", "trusted public key `file` (repeatable): verify each file's signature")
