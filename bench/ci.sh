@@ -4,7 +4,9 @@
 # (-benchtime 1x), so none of them rots. Needs only Go; modules come from
 # the module proxy. Called by .ci/run; fails on any error.
 #
-# The timed run with the report is `cd bench && go run ./cmd/perf`.
+# The timed run with the report is `cd bench && go run ./cmd/perf` (not run
+# here: it takes minutes of alternated rounds); `go test ./...` below runs
+# the tests of its pure parts (round pairing, ratios, report rendering).
 set -euo pipefail
 cd "$(dirname "$0")"
 

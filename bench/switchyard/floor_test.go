@@ -166,7 +166,8 @@ func BenchmarkFloor(b *testing.B) {
 type alternated struct{ ratios, nsA, nsB []float64 }
 
 // alternate times a and b (each runs n calls) in rounds of perRound calls,
-// one round of each per b.Loop iteration, a first.
+// one round of each per b.Loop iteration, a first in even rounds and b
+// first in odd ones.
 func alternate(tb *testing.B, perRound int, a, b func(n int)) alternated {
 	var r alternated
 	round := func(f func(int)) float64 {
@@ -176,9 +177,13 @@ func alternate(tb *testing.B, perRound int, a, b func(n int)) alternated {
 	}
 	a(perRound / 10) // warm both up untimed: the first round would carry page faults and cold caches
 	b(perRound / 10)
-	for tb.Loop() {
-		x := round(a)
-		y := round(b)
+	for i := 0; tb.Loop(); i++ {
+		var x, y float64
+		if i%2 == 0 { // a b, b a, a b, …: neither side always runs right after the other's garbage
+			x, y = round(a), round(b)
+		} else {
+			y, x = round(b), round(a)
+		}
 		r.nsA, r.nsB, r.ratios = append(r.nsA, x), append(r.nsB, y), append(r.ratios, x/y)
 	}
 	return r
