@@ -106,7 +106,7 @@ func pad2(i int) string {
 }
 
 // BenchmarkFloor reports each case as a ratio to its floor: Switchyard's
-// Evaluate and the floor alternate in rounds of 20 000 calls in one
+// Evaluate and the floor alternate in rounds of 100 000 calls in one
 // process (fixed cases on the benchmark context, realistic ones on the
 // realistic contexts cycled); each b.Loop iteration is one round of both.
 // It reports the median ratio, the smallest and largest round's ratio, and
@@ -156,7 +156,7 @@ func BenchmarkFloor(b *testing.B) {
 					}
 				}
 			}
-			reportAlternated(b, "floor", alternate(b, 20000, sy, floor))
+			reportAlternated(b, "floor", alternate(b, 100000, sy, floor))
 			_ = sink
 		})
 	}

@@ -93,7 +93,7 @@ func quickOptions(o options) options {
 func main() {
 	var o options
 	flag.IntVar(&o.rounds, "rounds", 20, "alternated rounds of every peer against Switchyard per case")
-	flag.StringVar(&o.benchtime, "benchtime", "50ms", "-benchtime of each short run of a round")
+	flag.StringVar(&o.benchtime, "benchtime", "100ms", "-benchtime of each short run of a round")
 	flag.IntVar(&o.floorRounds, "floor-rounds", 31, "rounds of BenchmarkFloor and BenchmarkOpenFeatureRatio (in one process)")
 	flag.BoolVar(&o.quick, "quick", false, "smoke run: -rounds 2 -benchtime 10ms -floor-rounds 3 -profile=false (figures not worth reading)")
 	flag.StringVar(&o.out, "out", "../docs/PERFORMANCE.md", "report to write")
@@ -243,6 +243,7 @@ func run(o options) error {
 		return err
 	}
 	rep.elapsed = time.Since(started)
+	rep.machine.loadEnd = loadAverage()
 	doc := rep.markdown()
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
 		return err
@@ -370,6 +371,7 @@ func moduleVersionOf(dir, module string) string {
 
 type machineInfo struct {
 	cpu, memory, goVersion, osArch, kernel string
+	loadStart, loadEnd                     string // /proc/loadavg's 1-minute figure: other work on the machine
 	cores, procs                           int
 }
 
@@ -397,10 +399,23 @@ func machine() machineInfo {
 	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
 		m.goVersion = strings.TrimSpace(string(out))
 	}
+	m.loadStart = loadAverage()
 	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
 		m.kernel = strings.TrimSpace(string(out))
 	}
 	return m
+}
+
+// loadAverage is the 1-minute load average, "?" where unknown.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // ---- equivalence
