@@ -12,6 +12,7 @@ package cases
 import (
 	_ "embed"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -39,9 +40,10 @@ const TargetingKey = "targetingKey"
 
 // Suite is the whole of cases.json, expanded.
 type Suite struct {
-	// BenchContext is the context every benchmark evaluates.
+	// BenchContext is the one context a fixed-context benchmark evaluates.
 	BenchContext map[string]any
 	Equivalence  Equivalence
+	Realistic    Realistic
 	Segments     []Segment
 	Flags        []Flag
 	Benchmarks   []Benchmark
@@ -52,6 +54,16 @@ type Equivalence struct {
 	Contexts         int     `json:"contexts"`
 	Seed             uint64  `json:"seed"`
 	TolerancePercent float64 `json:"tolerancePercent"`
+}
+
+// Realistic configures the contexts of the realistic benchmarks: Contexts
+// distinct contexts of a targeting key and ten attributes, targeting keys
+// drawn from user-0 … user-(KeySpace−1), so that half of them are in a
+// segment of KeySpace/2 keys.
+type Realistic struct {
+	Contexts int    `json:"contexts"`
+	Seed     uint64 `json:"seed"`
+	KeySpace int    `json:"keySpace"`
 }
 
 // Segment is a named list of targeting keys.
@@ -68,14 +80,15 @@ type Flag struct {
 	Default Serve  `json:"default"`
 }
 
-// Rule serves Variant when its single condition matches; rules are tried in
-// order and the first match serves.
+// Rule serves Variant, or buckets Rollout, when its single condition
+// matches; rules are tried in order and the first match serves.
 type Rule struct {
-	ID        string `json:"id"`
-	Attribute string `json:"attribute"`
-	Operator  string `json:"operator"`
-	Values    []any  `json:"values"`
-	Variant   string `json:"variant"`
+	ID        string   `json:"id"`
+	Attribute string   `json:"attribute"`
+	Operator  string   `json:"operator"`
+	Values    []any    `json:"values"`
+	Variant   string   `json:"variant"`
+	Rollout   []Weight `json:"rollout"`
 }
 
 // Serve is a fixed Variant or a percentage Rollout on the targeting key.
@@ -90,20 +103,44 @@ type Weight struct {
 	Weight  int    `json:"weight"`
 }
 
-// Benchmark is one row of the table: a flag evaluated for BenchContext,
-// serially or under b.RunParallel.
+// Benchmark is one row of the table: a flag evaluated for BenchContext
+// (fixed) or for the realistic contexts cycled (Realistic), serially or
+// under b.RunParallel. Load adds a realistic twin, named Base+"-realistic",
+// after every benchmark of cases.json.
 type Benchmark struct {
 	Name     string `json:"name"`
 	Flag     string `json:"flag"`
 	Parallel bool   `json:"parallel"`
 	About    string `json:"about"`
-	// Want is the variant served for BenchContext; empty for a rollout.
+	// Want is the variant served for BenchContext; empty for a rollout and
+	// for a realistic benchmark.
 	Want string `json:"want"`
+	// Base is the name of the fixed-context benchmark (Name itself for one).
+	Base      string `json:"-"`
+	Realistic bool   `json:"-"`
 }
 
-// IsRollout reports whether the flag's outcome is a percentage split, which
-// the equivalence check compares by proportion rather than per context.
-func (f *Flag) IsRollout() bool { return len(f.Default.Rollout) > 0 }
+// RealisticSuffix ends the name of every realistic benchmark.
+const RealisticSuffix = "-realistic"
+
+// Split returns the flag's percentage rollout (its default's or a rule's;
+// a flag has at most one), or nil. The equivalence check compares the
+// contexts that reach it by proportion rather than one by one.
+func (f *Flag) Split() []Weight {
+	if len(f.Default.Rollout) > 0 {
+		return f.Default.Rollout
+	}
+	for _, r := range f.Rules {
+		if len(r.Rollout) > 0 {
+			return r.Rollout
+		}
+	}
+	return nil
+}
+
+// IsRollout reports whether every context reaches the flag's rollout (the
+// rollout is its default and it has no rules).
+func (f *Flag) IsRollout() bool { return len(f.Default.Rollout) > 0 && len(f.Rules) == 0 }
 
 // Load returns the suite of cases.json with generated lists expanded. Every
 // call returns a fresh copy the caller owns.
@@ -111,6 +148,7 @@ func Load() (*Suite, error) {
 	var doc struct {
 		BenchContext map[string]any `json:"benchContext"`
 		Equivalence  Equivalence    `json:"equivalence"`
+		Realistic    Realistic      `json:"realistic"`
 		Segments     []struct {
 			Key      string `json:"key"`
 			Included struct {
@@ -125,7 +163,14 @@ func Load() (*Suite, error) {
 	if err := json.Unmarshal(casesJSON, &doc); err != nil {
 		return nil, fmt.Errorf("cases: cases.json: %w", err)
 	}
-	s := &Suite{BenchContext: wholeNumbersAsInt(doc.BenchContext), Equivalence: doc.Equivalence, Flags: doc.Flags, Benchmarks: doc.Benchmarks}
+	s := &Suite{BenchContext: wholeNumbersAsInt(doc.BenchContext), Equivalence: doc.Equivalence, Realistic: doc.Realistic, Flags: doc.Flags}
+	for _, b := range doc.Benchmarks {
+		b.Base = b.Name
+		twin := b
+		twin.Name, twin.Realistic, twin.Want = b.Name+RealisticSuffix, true, ""
+		twin.About = b.About + ", realistic contexts"
+		s.Benchmarks = append(s.Benchmarks, b, twin)
+	}
 	for _, sg := range doc.Segments {
 		keys := make([]string, sg.Included.Count)
 		for i := range keys {
@@ -158,8 +203,21 @@ func (s *Suite) validate() error {
 	for _, sg := range s.Segments {
 		segs[sg.Key] = true
 	}
+	if s.Realistic.Contexts < 1 || s.Realistic.KeySpace < 1 {
+		return errors.New("cases: realistic: contexts and keySpace must be positive")
+	}
 	for _, f := range s.Flags {
+		rollouts := 0
+		if len(f.Default.Rollout) > 0 {
+			rollouts++
+		}
 		for _, r := range f.Rules {
+			if (r.Variant == "") == (len(r.Rollout) == 0) {
+				return fmt.Errorf("cases: flag %s rule %s: give exactly one of variant and rollout", f.Key, r.ID)
+			}
+			if len(r.Rollout) > 0 {
+				rollouts++
+			}
 			switch r.Operator {
 			case OpIn, OpEndsWith:
 			case OpGreaterThan:
@@ -176,6 +234,9 @@ func (s *Suite) validate() error {
 		}
 		if f.Default.Variant == "" && len(f.Default.Rollout) == 0 {
 			return fmt.Errorf("cases: flag %s: default has neither variant nor rollout", f.Key)
+		}
+		if rollouts > 1 {
+			return fmt.Errorf("cases: flag %s: %d rollouts; the equivalence check compares one per flag", f.Key, rollouts)
 		}
 	}
 	for _, b := range s.Benchmarks {

@@ -21,7 +21,8 @@ import (
 // each flag's rules become one JsonLogic "if" chain (first match serves, a
 // final null falls through to defaultVariant), segments become shared
 // "$evaluators" ({"in": [targetingKey, [keys]]}) referenced with "$ref",
-// and a rollout becomes the "fractional" operation on the targeting key.
+// and a rollout (a rule's or the default's) becomes the "fractional"
+// operation on the targeting key.
 func Definitions(s *cases.Suite) ([]byte, error) {
 	evaluators := map[string]any{}
 	for _, sg := range s.Segments {
@@ -35,16 +36,16 @@ func Definitions(s *cases.Suite) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			chain = append(chain, cond, cr.Variant)
+			var then any = cr.Variant
+			if len(cr.Rollout) > 0 {
+				then = fractional(cr.Rollout)
+			}
+			chain = append(chain, cond, then)
 		}
 		defaultVariant := cf.Default.Variant
 		var fallback any // null: flagd serves defaultVariant (reason DEFAULT)
 		if len(cf.Default.Rollout) > 0 {
-			var arms []any
-			for _, w := range cf.Default.Rollout {
-				arms = append(arms, []any{w.Variant, w.Weight})
-			}
-			fallback = map[string]any{"fractional": arms}
+			fallback = fractional(cf.Default.Rollout)
 			defaultVariant = cases.Off // required by flagd; never served while the split covers 100 %
 		}
 		f := map[string]any{
@@ -65,6 +66,15 @@ func Definitions(s *cases.Suite) ([]byte, error) {
 		"flags":       flags,
 		"$evaluators": evaluators,
 	})
+}
+
+// fractional is flagd's percentage split on the targeting key.
+func fractional(weights []cases.Weight) any {
+	var arms []any
+	for _, w := range weights {
+		arms = append(arms, []any{w.Variant, w.Weight})
+	}
+	return map[string]any{"fractional": arms}
 }
 
 func condition(flag string, r cases.Rule) (any, error) {

@@ -29,7 +29,7 @@ import (
 // (JSON): one targeting rule per case rule, its query in go-feature-flag's
 // rule language (in, ew, gt), a segment as `key in [...]` over its keys
 // (go-feature-flag has no segments; "key" is its name for the targeting
-// key), a rollout as a percentage defaultRule. trackEvents is off: no
+// key), a rollout as a percentage (of the rule, or of the defaultRule). trackEvents is off: no
 // exporter is configured, and Switchyard's timed path builds no events.
 func Flags(s *cases.Suite) ([]byte, error) {
 	flags := map[string]any{}
@@ -40,15 +40,15 @@ func Flags(s *cases.Suite) ([]byte, error) {
 			if err != nil {
 				return nil, err
 			}
-			targeting = append(targeting, map[string]any{"name": cr.ID, "query": q, "variation": cr.Variant})
+			rule := map[string]any{"name": cr.ID, "query": q, "variation": cr.Variant}
+			if len(cr.Rollout) > 0 {
+				rule = map[string]any{"name": cr.ID, "query": q, "percentage": percentage(cr.Rollout)}
+			}
+			targeting = append(targeting, rule)
 		}
 		def := map[string]any{"variation": cf.Default.Variant}
 		if len(cf.Default.Rollout) > 0 {
-			pct := map[string]any{}
-			for _, w := range cf.Default.Rollout {
-				pct[w.Variant] = w.Weight
-			}
-			def = map[string]any{"percentage": pct}
+			def = map[string]any{"percentage": percentage(cf.Default.Rollout)}
 		}
 		f := map[string]any{
 			"variations":  map[string]any{cases.On: true, cases.Off: false},
@@ -61,6 +61,14 @@ func Flags(s *cases.Suite) ([]byte, error) {
 		flags[cf.Key] = f
 	}
 	return json.MarshalIndent(flags, "", " ")
+}
+
+func percentage(weights []cases.Weight) map[string]any {
+	pct := map[string]any{}
+	for _, w := range weights {
+		pct[w.Variant] = w.Weight
+	}
+	return pct
 }
 
 func query(s *cases.Suite, flag string, r cases.Rule) (string, error) {

@@ -2,6 +2,7 @@ package launchdarklybench
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/launchdarkly/go-sdk-common/v3/ldcontext"
@@ -37,30 +38,66 @@ func TestEquivalence(t *testing.T) {
 }
 
 // BenchmarkEvaluate looks each case's flag up by key in the store and
-// evaluates it for the benchmark context (built once, outside the loop, as
-// Switchyard's map is).
+// evaluates it for the benchmark context, or, in the realistic cases, for
+// the realistic contexts cycled (ldcontext values built once, outside the
+// loop, as Switchyard's maps are).
 func BenchmarkEvaluate(b *testing.B) {
-	s, st, ev := setup(b)
-	ctx := Context(s.BenchContext)
+	s := cases.MustLoad()
+	bodies := evaluateBodies(b)
 	for _, bc := range s.Benchmarks {
-		b.Run("case="+bc.Name, func(b *testing.B) {
-			r := ev.Evaluate(st.GetFeatureFlag(bc.Flag), ctx, nil)
+		b.Run("case="+bc.Name, bodies[bc.Name])
+	}
+}
+
+// TestServe serves BenchmarkEvaluate's cases to cmd/perf, which alternates
+// them with another SDK's in short rounds (cases.ServeBenchmarks); skipped
+// unless BENCH_SERVE=1.
+func TestServe(t *testing.T) {
+	cases.ServeBenchmarks(t, func() map[string]func(*testing.B) { return evaluateBodies(t) })
+}
+
+// evaluateBodies returns BenchmarkEvaluate's body of every case, by name.
+func evaluateBodies(tb testing.TB) map[string]func(*testing.B) {
+	s, st, ev := setup(tb)
+	fixed := []ldcontext.Context{Context(s.BenchContext)}
+	var realistic []ldcontext.Context
+	for _, m := range s.RealisticContexts() {
+		realistic = append(realistic, Context(m))
+	}
+	bodies := map[string]func(*testing.B){}
+	for _, bc := range s.Benchmarks {
+		bodies[bc.Name] = func(b *testing.B) {
+			ctxs := fixed
+			if bc.Realistic {
+				ctxs = realistic
+			}
+			r := ev.Evaluate(st.GetFeatureFlag(bc.Flag), ctxs[0], nil)
 			if v := VariantName(r); v == "" || (bc.Want != "" && v != bc.Want) {
 				b.Fatalf("Evaluate(%q) = %+v, want variant %q", bc.Flag, r.Detail, bc.Want)
 			}
 			key := bc.Flag
 			b.ReportAllocs()
 			if bc.Parallel {
+				var start atomic.Int64
 				b.RunParallel(func(pb *testing.PB) {
+					i := int(start.Add(7919)) % len(ctxs) // goroutines start apart in the cycle
 					for pb.Next() {
-						ev.Evaluate(st.GetFeatureFlag(key), ctx, nil)
+						ev.Evaluate(st.GetFeatureFlag(key), ctxs[i], nil)
+						if i++; i == len(ctxs) {
+							i = 0
+						}
 					}
 				})
 				return
 			}
+			i := 0
 			for b.Loop() {
-				ev.Evaluate(st.GetFeatureFlag(key), ctx, nil)
+				ev.Evaluate(st.GetFeatureFlag(key), ctxs[i], nil)
+				if i++; i == len(ctxs) {
+					i = 0
+				}
 			}
-		})
+		}
 	}
+	return bodies
 }

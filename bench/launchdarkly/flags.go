@@ -66,38 +66,44 @@ func NewStore(s *cases.Suite) (*Store, error) {
 			default:
 				return nil, &cases.NotExpressible{SDK: "launchdarkly", Flag: cf.Key, Reason: "operator " + cr.Operator}
 			}
-			vi, err := variation(cr.Variant)
+			vr, err := variationOrRollout(cases.Serve{Variant: cr.Variant, Rollout: cr.Rollout})
 			if err != nil {
 				return nil, err
 			}
-			fb.AddRule(ldbuilders.NewRuleBuilder().ID(cr.ID).Variation(vi).Clauses(clause))
+			fb.AddRule(ldbuilders.NewRuleBuilder().ID(cr.ID).VariationOrRollout(vr).Clauses(clause))
 		}
-		if len(cf.Default.Rollout) > 0 {
-			total := 0
-			for _, w := range cf.Default.Rollout {
-				total += w.Weight
-			}
-			var buckets []ldmodel.WeightedVariation
-			for _, w := range cf.Default.Rollout {
-				vi, err := variation(w.Variant)
-				if err != nil {
-					return nil, err
-				}
-				buckets = append(buckets, ldbuilders.Bucket(vi, w.Weight*100000/total))
-			}
-			fb.Fallthrough(ldbuilders.Rollout(buckets...))
-		} else {
-			vi, err := variation(cf.Default.Variant)
-			if err != nil {
-				return nil, err
-			}
-			fb.FallthroughVariation(vi)
+		vr, err := variationOrRollout(cf.Default)
+		if err != nil {
+			return nil, err
 		}
+		fb.Fallthrough(vr)
 		f := fb.Build()
 		ldmodel.PreprocessFlag(&f)
 		st.Flags[cf.Key] = &f
 	}
 	return st, nil
+}
+
+// variationOrRollout translates a fixed variant or a percentage rollout
+// (in LaunchDarkly's 1/100 000 weight units).
+func variationOrRollout(sv cases.Serve) (ldmodel.VariationOrRollout, error) {
+	if len(sv.Rollout) == 0 {
+		vi, err := variation(sv.Variant)
+		return ldmodel.VariationOrRollout{Variation: ldvalue.NewOptionalInt(vi)}, err
+	}
+	total := 0
+	for _, w := range sv.Rollout {
+		total += w.Weight
+	}
+	var buckets []ldmodel.WeightedVariation
+	for _, w := range sv.Rollout {
+		vi, err := variation(w.Variant)
+		if err != nil {
+			return ldmodel.VariationOrRollout{}, err
+		}
+		buckets = append(buckets, ldbuilders.Bucket(vi, w.Weight*100000/total))
+	}
+	return ldbuilders.Rollout(buckets...), nil
 }
 
 func variation(name string) (int, error) {

@@ -11,7 +11,7 @@ import (
 )
 
 // Ruleset translates the suite into a Switchyard ruleset: one boolean flag
-// per case flag, one rule of one condition per case rule, segments as
+// per case flag, one rule of one condition per case rule (serving its variant or rollout), segments as
 // included keys.
 func Ruleset(s *cases.Suite) (*evaluator.Ruleset, error) {
 	rs := &evaluator.Ruleset{SchemaVersion: evaluator.SchemaVersion, Version: "bench", Flags: map[string]evaluator.Flag{}, Segments: map[string]evaluator.Segment{}}
@@ -34,7 +34,7 @@ func Ruleset(s *cases.Suite) (*evaluator.Ruleset, error) {
 			default:
 				return nil, fmt.Errorf("switchyard: flag %s: operator %q not mapped", cf.Key, cr.Operator)
 			}
-			f.Rules = append(f.Rules, evaluator.Rule{ID: cr.ID, Conditions: []evaluator.Condition{cond}, Serve: evaluator.Serve{Variant: cr.Variant}})
+			f.Rules = append(f.Rules, evaluator.Rule{ID: cr.ID, Conditions: []evaluator.Condition{cond}, Serve: *serve(cases.Serve{Variant: cr.Variant, Rollout: cr.Rollout})})
 		}
 		f.Default = serve(cf.Default)
 		rs.Flags[cf.Key] = f

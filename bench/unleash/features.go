@@ -25,8 +25,10 @@ import (
 // becomes a "default" strategy with one constraint (strategies are ORed,
 // constraints ANDed), a segment becomes a global segment with the
 // constraint userId IN [keys], a rollout becomes a flexibleRollout on
-// userId, and a default of on becomes a final unconstrained strategy. A
-// rule or rollout arm serving off cannot be expressed this way.
+// userId (a rule's rollout: a flexibleRollout strategy with the rule's
+// constraint), and a default of on becomes a final unconstrained strategy.
+// A rule serving off, or a rollout rule followed by anything that serves
+// on, cannot be expressed this way.
 func Features(s *cases.Suite) ([]byte, error) {
 	resp := api.FeatureResponse{Response: api.Response{Version: 2}}
 	segmentIDs := map[string]int{}
@@ -38,11 +40,26 @@ func Features(s *cases.Suite) ([]byte, error) {
 	}
 	for _, cf := range s.Flags {
 		f := api.Feature{Name: cf.Key, Enabled: true, Strategies: []api.Strategy{}}
-		for _, cr := range cf.Rules {
-			if cr.Variant != cases.On {
+		for i, cr := range cf.Rules {
+			st := api.Strategy{Name: "default", Parameters: api.ParameterMap{}}
+			switch {
+			case len(cr.Rollout) > 0:
+				// Strategies are ORed, so a context in the rollout's off arm
+				// would still be enabled by any later strategy: only a last
+				// rule before a default of off keeps first-match semantics.
+				if i != len(cf.Rules)-1 || cf.Default.Variant != cases.Off {
+					return nil, &cases.NotExpressible{SDK: "unleash", Flag: cf.Key, Reason: "a rollout rule followed by something that serves on"}
+				}
+				on, err := onPercent(cf.Key, cr.Rollout)
+				if err != nil {
+					return nil, err
+				}
+				st = api.Strategy{Name: "flexibleRollout", Parameters: api.ParameterMap{
+					"rollout": strconv.Itoa(on), "stickiness": "userId", "groupId": cf.Key,
+				}}
+			case cr.Variant != cases.On:
 				return nil, &cases.NotExpressible{SDK: "unleash", Flag: cf.Key, Reason: "a rule serving off"}
 			}
-			st := api.Strategy{Name: "default", Parameters: api.ParameterMap{}}
 			attr := cr.Attribute
 			if attr == cases.TargetingKey {
 				attr = "userId"
@@ -63,15 +80,9 @@ func Features(s *cases.Suite) ([]byte, error) {
 		}
 		switch {
 		case len(cf.Default.Rollout) > 0:
-			total, on := 0, 0
-			for _, w := range cf.Default.Rollout {
-				total += w.Weight
-				if w.Variant == cases.On {
-					on += w.Weight
-				}
-			}
-			if total != 100 {
-				return nil, &cases.NotExpressible{SDK: "unleash", Flag: cf.Key, Reason: "rollout weights not in whole percent"}
+			on, err := onPercent(cf.Key, cf.Default.Rollout)
+			if err != nil {
+				return nil, err
 			}
 			f.Strategies = append(f.Strategies, api.Strategy{Name: "flexibleRollout", Parameters: api.ParameterMap{
 				"rollout": strconv.Itoa(on), "stickiness": "userId", "groupId": cf.Key,
@@ -82,6 +93,21 @@ func Features(s *cases.Suite) ([]byte, error) {
 		resp.Features = append(resp.Features, f)
 	}
 	return json.Marshal(resp)
+}
+
+// onPercent is the rollout's share of on, which must be in whole percent.
+func onPercent(flag string, weights []cases.Weight) (int, error) {
+	total, on := 0, 0
+	for _, w := range weights {
+		total += w.Weight
+		if w.Variant == cases.On {
+			on += w.Weight
+		}
+	}
+	if total != 100 {
+		return 0, &cases.NotExpressible{SDK: "unleash", Flag: flag, Reason: "rollout weights not in whole percent"}
+	}
+	return on, nil
 }
 
 // Client is an Unleash client fed by a loopback test server.

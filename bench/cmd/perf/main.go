@@ -1,19 +1,26 @@
-// Command perf runs the side-by-side benchmarks of bench/ in one run and
-// writes docs/PERFORMANCE.md.
+// Command perf runs the side-by-side benchmarks of bench/ and writes
+// docs/PERFORMANCE.md.
 //
 // Run it from bench/:
 //
-//	go run ./cmd/perf
+//	go run ./cmd/perf          # the report (about 10 minutes on 2 cores)
+//	go run ./cmd/perf -quick   # a smoke run of every step, few rounds
 //
 // For every SDK module (switchyard, launchdarkly, flagd, gofeatureflag,
-// unleash) it builds the test binary, runs the equivalence check
-// (TestEquivalence: same variants as Switchyard over the generated
-// contexts, rollout split within ±1 %), and stops if any fails. It then runs
-// every benchmark -count times, round-robin across the SDKs so that drift of
-// the machine spreads over all of them, takes the median of each metric as
-// benchstat does, CPU-profiles every Switchyard case that misses a target
-// (or meets it by less than 10 %), and writes the report. Raw `go test -bench` output, readable by benchstat, is
-// kept in bench/results/ (ignored by git).
+// unleash) it builds the test binary and runs the equivalence check
+// (TestEquivalence), stopping if any fails. It then starts every module's
+// TestServe, which keeps the SDK loaded and runs one named case for
+// -benchtime on request, and alternates short runs case by case:
+// Switchyard, LaunchDarkly, Switchyard, flagd, Switchyard, … for -rounds
+// rounds, then one last Switchyard run. Every peer run is divided by the
+// mean of the two Switchyard runs next to it; the report gives the median
+// of those per-round ratios and their range (smallest–largest round), and
+// checks SPEC 7's peer targets on the smallest round. The Switchyard
+// module's BenchmarkFloor and BenchmarkOpenFeatureRatio alternate their two
+// sides inside one process and report the same statistics. It CPU-profiles
+// the Switchyard cases that miss a target, includes the fleet simulation's
+// docs/fleet.md when it exists, and writes the report. Raw output is kept
+// in bench/results/ (ignored by git).
 package main
 
 import (
@@ -22,16 +29,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchyardhq/switchyard/bench/cases"
 )
 
 // sdk is one module under bench/.
@@ -55,27 +63,48 @@ var sdks = []sdk{
 		"`Client.IsEnabled(name, WithContext(ctx))` (toggles are on/off; no details call): toggles fetched once from a loopback `httptest` server, metrics off; strategies with constraints, a global segment, `flexibleRollout`"},
 }
 
-// Targets of issue 6, as ratios of a peer's ns/op to Switchyard's.
-var targets = map[string]float64{"launchdarkly": 3, "flagd": 50}
+func peerIDs() []string {
+	var ids []string
+	for _, s := range sdks[1:] {
+		ids = append(ids, s.id)
+	}
+	return ids
+}
 
 type options struct {
-	count     int
-	benchtime string
-	out       string
-	results   string
-	history   string
-	profile   bool
+	rounds      int
+	benchtime   string
+	floorRounds int
+	quick       bool
+	out         string
+	fleet       string
+	results     string
+	history     string
+	profile     bool
+}
+
+// quickOptions is -quick: every step once more than nothing, in a few
+// minutes (mostly the equivalence checks), for trying the driver out.
+func quickOptions(o options) options {
+	o.rounds, o.benchtime, o.floorRounds, o.profile = 2, "10ms", 3, false
+	return o
 }
 
 func main() {
 	var o options
-	flag.IntVar(&o.count, "count", 6, "runs of every benchmark (≥ 6 for benchstat-style medians)")
-	flag.StringVar(&o.benchtime, "benchtime", "1s", "go test -benchtime of each run")
+	flag.IntVar(&o.rounds, "rounds", 20, "alternated rounds of every peer against Switchyard per case")
+	flag.StringVar(&o.benchtime, "benchtime", "100ms", "-benchtime of each short run of a round")
+	flag.IntVar(&o.floorRounds, "floor-rounds", 31, "rounds of BenchmarkFloor and BenchmarkOpenFeatureRatio (in one process)")
+	flag.BoolVar(&o.quick, "quick", false, "smoke run: -rounds 2 -benchtime 10ms -floor-rounds 3 -profile=false (figures not worth reading)")
 	flag.StringVar(&o.out, "out", "../docs/PERFORMANCE.md", "report to write")
+	flag.StringVar(&o.fleet, "fleet", "../docs/fleet.md", "fleet simulation fragment (from cmd/fleet) to include, if it exists; its plot is fleet.svg next to it")
 	flag.StringVar(&o.results, "results", "results", "directory for test binaries, raw output and profiles")
 	flag.StringVar(&o.history, "history", "history.md", "hand-written record of fixes made after a miss (before → after), copied into the report")
-	flag.BoolVar(&o.profile, "profile", true, "CPU-profile every Switchyard case that misses a target or meets it by less than 10 %")
+	flag.BoolVar(&o.profile, "profile", true, "CPU-profile every Switchyard case that misses a target")
 	flag.Parse()
+	if o.quick {
+		o = quickOptions(o)
+	}
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "perf:", err)
 		os.Exit(1)
@@ -83,8 +112,8 @@ func main() {
 }
 
 func run(o options) error {
-	if o.count < 1 {
-		return errors.New("-count must be at least 1")
+	if o.rounds < 1 || o.floorRounds < 1 {
+		return errors.New("-rounds and -floor-rounds must be at least 1")
 	}
 	if _, err := os.Stat("cases/cases.json"); err != nil {
 		return errors.New("run me from bench/: cd bench && go run ./cmd/perf")
@@ -101,17 +130,19 @@ func run(o options) error {
 	if err := os.MkdirAll(results, 0o755); err != nil {
 		return err
 	}
-	rep := &report{options: o, command: command, started: started.UTC(), machine: machine(), results: map[string]*sdkResult{}}
+	suite := cases.MustLoad()
+	rep := newReport(o, suite)
+	rep.command, rep.started, rep.machine = command, started.UTC(), machine()
 
 	for _, s := range sdks {
-		r := &sdkResult{sdk: s, bin: filepath.Join(results, s.id+".test")}
-		rep.results[s.id] = r
+		r := rep.results[s.id]
+		r.bin = filepath.Join(results, s.id+".test")
 		logf("build %s", s.id)
 		if out, err := command_(s.id, "go", "test", "-c", "-o", r.bin, "."); err != nil {
 			return fmt.Errorf("build %s: %v\n%s", s.id, err, out)
 		}
 		r.version = moduleVersion(s)
-		if s.id == "switchyard" {
+		if s.id == baseSDK {
 			rep.goSDK = moduleVersionOf(s.id, "github.com/open-feature/go-sdk")
 		}
 	}
@@ -120,7 +151,7 @@ func run(o options) error {
 		r := rep.results[s.id]
 		logf("equivalence %s", s.id)
 		t0 := time.Now()
-		out, err := command_(s.id, r.bin, "-test.run", "^TestEquivalence$", "-test.v", "-test.count", "1")
+		out, err := command_(s.id, r.bin, "-test.run", "^TestEquivalence$", "-test.v", "-test.count", "1", "-test.timeout", "0")
 		r.equivalence = parseEquivalence(out)
 		logf("  %s (%s)", summary(r.equivalence), time.Since(t0).Round(time.Second))
 		if err != nil {
@@ -128,34 +159,73 @@ func run(o options) error {
 		}
 	}
 
-	raw := map[string]*bytes.Buffer{}
-	for _, s := range sdks {
-		raw[s.id] = &bytes.Buffer{}
-	}
-	for round := 1; round <= o.count; round++ {
-		for _, s := range sdks {
-			r := rep.results[s.id]
-			logf("bench round %d/%d %s", round, o.count, s.id)
-			out, err := command_(s.id, r.bin, "-test.run", "^$", "-test.bench", ".", "-test.benchmem",
-				"-test.benchtime", o.benchtime, "-test.count", "1", "-test.v")
-			raw[s.id].Write(out)
-			if err != nil {
-				return fmt.Errorf("benchmarks of %s failed: %v\n%s", s.id, err, out)
-			}
-			r.parseBench(out)
+	servers := map[string]*server{}
+	defer func() {
+		for _, sv := range servers {
+			sv.close()
 		}
-	}
+	}()
 	for _, s := range sdks {
-		if err := os.WriteFile(filepath.Join(results, s.id+".txt"), raw[s.id].Bytes(), 0o644); err != nil {
+		logf("start %s", s.id)
+		sv, err := startServer(s.id, rep.results[s.id].bin, o.benchtime, filepath.Join(results, s.id+".serve.log"))
+		if err != nil {
 			return err
 		}
+		servers[s.id] = sv
+	}
+	var names []string
+	for _, b := range suite.Benchmarks {
+		names = append(names, b.Name)
+	}
+	steps := schedule(names, peerIDs(), o.rounds, rep.expresses)
+	var raw bytes.Buffer
+	last := ""
+	for i, st := range steps {
+		if st.c != last {
+			logf("alternate %s (%d/%d runs done)", st.c, i, len(steps))
+			last = st.c
+		}
+		r, line, err := servers[st.sdk].run(st.c)
+		fmt.Fprintf(&raw, "%s %s\n", st.sdk, line)
+		if err != nil {
+			return fmt.Errorf("%s: %v", st.sdk, err)
+		}
+		r.sdk = st.sdk
+		rep.runs[st.c] = append(rep.runs[st.c], r)
+	}
+	if err := os.WriteFile(filepath.Join(results, "rounds.txt"), raw.Bytes(), 0o644); err != nil {
+		return err
+	}
+	for _, sv := range servers {
+		sv.close()
+	}
+	clear(servers)
+
+	sy := rep.results[baseSDK]
+	for _, b := range []struct{ name, bench, benchtime string }{
+		{"floor", "^BenchmarkFloor$", fmt.Sprintf("%dx", o.floorRounds)},
+		{"openfeature-ratio", "^BenchmarkOpenFeatureRatio$", fmt.Sprintf("%dx", o.floorRounds)},
+		{"openfeature", "^BenchmarkOpenFeature$", o.benchtime},
+	} {
+		logf("switchyard %s", b.name)
+		out, err := command_(baseSDK, sy.bin, "-test.run", "^$", "-test.bench", b.bench, "-test.benchmem", "-test.benchtime", b.benchtime, "-test.v")
+		if werr := os.WriteFile(filepath.Join(results, "switchyard-"+b.name+".txt"), out, 0o644); werr != nil {
+			return werr
+		}
+		if err != nil {
+			return fmt.Errorf("switchyard %s: %v\n%s", b.name, err, out)
+		}
+		for name, m := range parseMetrics(string(out)) {
+			rep.metrics[name] = m
+		}
+		rep.parseSkips(string(out))
 	}
 
 	rep.compare()
 	if o.profile {
 		for _, c := range rep.profiledCases() {
 			logf("profile switchyard %s", c)
-			p, err := profile(rep.results["switchyard"], results, c)
+			p, err := profile(sy, results, c)
 			if err != nil {
 				return err
 			}
@@ -169,7 +239,11 @@ func run(o options) error {
 		}
 		rep.history = strings.TrimSpace(string(data))
 	}
+	if rep.fleet, rep.fleetPlot, err = readFleet(o.fleet); err != nil {
+		return err
+	}
 	rep.elapsed = time.Since(started)
+	rep.machine.loadEnd = loadAverage()
 	doc := rep.markdown()
 	if err := os.MkdirAll(filepath.Dir(o.out), 0o755); err != nil {
 		return err
@@ -179,6 +253,91 @@ func run(o options) error {
 	}
 	logf("wrote %s in %s", o.out, rep.elapsed.Round(time.Second))
 	return nil
+}
+
+// readFleet returns the fleet simulation's fragment and whether its plot
+// (fleet.svg next to it) exists; "" if the simulation has not been run.
+func readFleet(path string) (string, bool, error) {
+	if path == "" {
+		return "", false, nil
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	_, err = os.Stat(filepath.Join(filepath.Dir(path), "fleet.svg"))
+	return strings.TrimSpace(string(data)), err == nil, nil
+}
+
+// server is one SDK's TestServe, kept running for the alternated rounds.
+type server struct {
+	id  string
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+	log *os.File
+}
+
+func startServer(id, bin, benchtime, logPath string) (*server, error) {
+	log, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, "-test.run", "^TestServe$", "-test.benchtime", benchtime, "-test.timeout", "0", "-test.count", "1")
+	cmd.Dir = id
+	cmd.Env = append(os.Environ(), cases.ServeEnv+"=1")
+	cmd.Stderr = log
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %v", id, err)
+	}
+	sv := &server{id: id, cmd: cmd, in: in, out: bufio.NewScanner(stdout), log: log}
+	for sv.out.Scan() {
+		line := sv.out.Text()
+		fmt.Fprintln(log, line)
+		if line == "SERVE ready" {
+			return sv, nil
+		}
+	}
+	sv.close()
+	return nil, fmt.Errorf("%s: TestServe ended before it was ready (see %s)", id, logPath)
+}
+
+// run times one case and returns the result and the raw line.
+func (s *server) run(c string) (timedRun, string, error) {
+	if _, err := fmt.Fprintln(s.in, c); err != nil {
+		return timedRun{}, "", err
+	}
+	for s.out.Scan() {
+		line := s.out.Text()
+		if !strings.HasPrefix(line, "SERVE ") {
+			fmt.Fprintln(s.log, line) // the test's own output
+			continue
+		}
+		_, r, err := parseServe(line)
+		return r, line, err
+	}
+	return timedRun{}, "", fmt.Errorf("%s stopped while timing %s (see %s)", s.id, c, s.log.Name())
+}
+
+func (s *server) close() {
+	if s.in != nil {
+		_, _ = fmt.Fprintln(s.in)
+		_ = s.in.Close()
+		s.in = nil
+		_ = s.cmd.Wait()
+		_ = s.log.Close()
+	}
 }
 
 func logf(format string, args ...any) {
@@ -194,7 +353,7 @@ func command_(dir, name string, args ...string) ([]byte, error) {
 }
 
 func moduleVersion(s sdk) string {
-	if s.id == "switchyard" {
+	if s.id == baseSDK {
 		return "this repository (`replace` → `../..`)"
 	}
 	return moduleVersionOf(s.id, s.module)
@@ -212,6 +371,7 @@ func moduleVersionOf(dir, module string) string {
 
 type machineInfo struct {
 	cpu, memory, goVersion, osArch, kernel string
+	loadStart, loadEnd                     string // /proc/loadavg's 1-minute figure: other work on the machine
 	cores, procs                           int
 }
 
@@ -239,38 +399,31 @@ func machine() machineInfo {
 	if out, err := exec.Command("go", "env", "GOVERSION").Output(); err == nil {
 		m.goVersion = strings.TrimSpace(string(out))
 	}
+	m.loadStart = loadAverage()
 	if out, err := exec.Command("uname", "-sr").Output(); err == nil {
 		m.kernel = strings.TrimSpace(string(out))
 	}
 	return m
 }
 
-// ---- parsing
-
-type sample struct{ ns, bytes, allocs float64 }
-
-type stat struct {
-	ns, bytes, allocs float64 // medians
-	spread            float64 // largest |run − median| / median, in percent
-	runs              int
+// loadAverage is the 1-minute load average, "?" where unknown.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "?"
+	}
+	if f := strings.Fields(string(data)); len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
-type sdkResult struct {
-	sdk
-	bin         string
-	version     string
-	equivalence []equivalenceLine
-	samples     map[string][]sample // benchmark name (without -GOMAXPROCS) → runs
-	skipped     map[string]string   // benchmark name → reason
-	order       []string
-	stats       map[string]stat
-}
+// ---- equivalence
 
 type equivalenceLine struct{ flag, result, detail string }
 
 var (
 	equivRE = regexp.MustCompile(`EQUIV sdk=(\S+) flag=(\S+) result=(\S+) detail=("(?:[^"\\]|\\.)*")`)
-	benchRE = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
 	skipRE  = regexp.MustCompile(`^\s*--- SKIP: (Benchmark\S+)`)
 	logRE   = regexp.MustCompile(`^\s+\S+\.go:\d+: (.*)$`)
 )
@@ -295,17 +448,12 @@ func summary(lines []equivalenceLine) string {
 	return strings.Join(parts, ", ")
 }
 
-func (r *sdkResult) parseBench(out []byte) {
-	if r.samples == nil {
-		r.samples = map[string][]sample{}
-		r.skipped = map[string]string{}
-	}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	lastLog := "" // go test -v prints a skip's message before its --- SKIP line
-	for sc.Scan() {
-		line := sc.Text()
+// parseSkips records the reasons of skipped benchmarks (go test -v prints
+// a skip's message before its --- SKIP line).
+func (r *report) parseSkips(out string) {
+	lastLog := ""
+	for line := range strings.SplitSeq(out, "\n") {
 		if m := skipRE.FindStringSubmatch(line); m != nil {
-			r.note(m[1])
 			r.skipped[m[1]] = lastLog
 			continue
 		}
@@ -314,60 +462,5 @@ func (r *sdkResult) parseBench(out []byte) {
 			continue
 		}
 		lastLog = ""
-		m := benchRE.FindStringSubmatch(line)
-		if m == nil {
-			continue
-		}
-		var s sample
-		s.ns, _ = strconv.ParseFloat(m[2], 64)
-		s.bytes, _ = strconv.ParseFloat(m[3], 64)
-		s.allocs, _ = strconv.ParseFloat(m[4], 64)
-		r.note(m[1])
-		r.samples[m[1]] = append(r.samples[m[1]], s)
 	}
-}
-
-func (r *sdkResult) note(name string) {
-	if !slices.Contains(r.order, name) {
-		r.order = append(r.order, name)
-	}
-}
-
-func median(xs []float64) float64 {
-	s := slices.Clone(xs)
-	sort.Float64s(s)
-	n := len(s)
-	if n == 0 {
-		return 0
-	}
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-func (r *sdkResult) computeStats() {
-	r.stats = map[string]stat{}
-	for name, ss := range r.samples {
-		var ns, bs, as []float64
-		for _, s := range ss {
-			ns = append(ns, s.ns)
-			bs = append(bs, s.bytes)
-			as = append(as, s.allocs)
-		}
-		st := stat{ns: median(ns), bytes: median(bs), allocs: median(as), runs: len(ss)}
-		for _, x := range ns {
-			if st.ns > 0 {
-				st.spread = max(st.spread, 100*abs(x-st.ns)/st.ns)
-			}
-		}
-		r.stats[name] = st
-	}
-}
-
-func abs(x float64) float64 {
-	if x < 0 {
-		return -x
-	}
-	return x
 }
