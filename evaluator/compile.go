@@ -493,9 +493,46 @@ func (fc *flagCompiler) targets() error {
 	if anyHashed {
 		return fc.hashedTargets()
 	}
-	seen := make(map[string]string)
+	seen := make(map[string]int) // key → variant index
 	var keys []string
 	var vars []int
+	err := fc.eachTarget(func(at, key string, vi int) error {
+		if prev, dup := seen[key]; dup {
+			return fc.targetedTwice(at, prev, vi)
+		}
+		seen[key] = vi
+		keys = append(keys, key)
+		vars = append(vars, vi)
+		return nil
+	})
+	if err == nil && fc.build && len(keys) > 0 {
+		fc.f.targets = &targetIndex{keys: newStringIndex(keys), vars: vars}
+	}
+	return err
+}
+
+// hashedTargets compiles the targets of a flag with a hashed target list:
+// every target, plain ones too, goes into one digest set, so that a key
+// listed plainly under one variant and hashed under another is caught.
+func (fc *flagCompiler) hashedTargets() error {
+	set := &digestSet{salt: fc.hashing.Salt, m: make(map[digest]int32)}
+	err := fc.eachTarget(func(at, key string, vi int) error {
+		d := keyDigest(set.salt, key)
+		if prev, dup := set.m[d]; dup {
+			return fc.targetedTwice(at, int(prev), vi)
+		}
+		set.m[d] = int32(vi)
+		return nil
+	})
+	if err == nil && fc.build {
+		fc.f.hashedTargets = set
+	}
+	return err
+}
+
+// eachTarget checks each target's variant and values and calls add with
+// each targeting key, its path and its variant's index.
+func (fc *flagCompiler) eachTarget(add func(at, key string, vi int) error) error {
 	for i, t := range fc.m.Targets {
 		tp := pathIndex(fc.path+".targets", i)
 		vi, err := fc.lookup(tp+".variant", t.Variant)
@@ -508,58 +545,25 @@ func (fc *flagCompiler) targets() error {
 		for j, key := range t.Values {
 			// Messages name the position, not the key: targeting keys are
 			// often e-mail addresses, and errors reach logs.
+			at := pathIndex(tp+".values", j)
 			if key == "" {
-				return errorf(pathIndex(tp+".values", j), "empty targeting key: it can never match (contexts without a key skip targets); remove it")
+				return errorf(at, "empty targeting key: it can never match (contexts without a key skip targets); remove it")
 			}
-			if prev, dup := seen[key]; dup {
-				if prev != t.Variant {
-					return errorf(pathIndex(tp+".values", j), "this targeting key is already targeted to variant %q; a key may appear under one variant only", prev)
-				}
-				continue
+			if err := add(at, key, vi); err != nil {
+				return err
 			}
-			seen[key] = t.Variant
-			keys = append(keys, key)
-			vars = append(vars, vi)
-		}
-	}
-	if fc.build {
-		if len(keys) > 0 {
-			fc.f.targets = &targetIndex{keys: newStringIndex(keys), vars: vars}
 		}
 	}
 	return nil
 }
 
-// hashedTargets compiles the targets of a flag with a hashed target list:
-// every target, plain ones too, goes into one digest set, so that a key
-// listed plainly under one variant and hashed under another is caught.
-func (fc *flagCompiler) hashedTargets() error {
-	salt := fc.hashing.Salt
-	set := &digestSet{salt: salt, m: make(map[digest]int32)}
-	for i, t := range fc.m.Targets {
-		tp := pathIndex(fc.path+".targets", i)
-		vi, err := fc.lookup(tp+".variant", t.Variant)
-		if err != nil {
-			return err
-		}
-		if len(t.Values) == 0 {
-			return errorf(tp+".values", "a target needs at least one targeting key")
-		}
-		for j, key := range t.Values {
-			if key == "" {
-				return errorf(pathIndex(tp+".values", j), "empty targeting key: it can never match (contexts without a key skip targets); remove it")
-			}
-			d := keyDigest(salt, key)
-			if prev, dup := set.m[d]; dup && int(prev) != vi {
-				return errorf(pathIndex(tp+".values", j), "this targeting key is already targeted to variant %q; a key may appear under one variant only", fc.f.variants[prev].name)
-			}
-			set.m[d] = int32(vi)
-		}
+// targetedTwice is nil for a key repeated under its variant, and the
+// problem for a key under a second one.
+func (fc *flagCompiler) targetedTwice(at string, prev, vi int) error {
+	if prev == vi {
+		return nil
 	}
-	if fc.build {
-		fc.f.hashedTargets = set
-	}
-	return nil
+	return errorf(at, "this targeting key is already targeted to variant %q; a key may appear under one variant only", fc.f.variants[prev].name)
 }
 
 func (fc *flagCompiler) rules() error {
