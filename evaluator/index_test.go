@@ -34,16 +34,13 @@ func indexKeys() map[string][]string {
 		many = append(many, "user-"+strconv.Itoa(i))
 	}
 	sets["10000 targeting keys"] = many
-	var wide []string // beyond 16-bit slots
-	for i := range 1<<16 + 1 {
-		wide = append(wide, "w-"+strconv.Itoa(i))
+	for _, n := range []int{254, 255} { // either side of one-byte slots
+		var list []string
+		for i := range n {
+			list = append(list, "w-"+strconv.Itoa(i))
+		}
+		sets[strconv.Itoa(n)+" keys"] = list
 	}
-	sets["wide slots"] = wide
-	var two []string // 16-bit slots
-	for i := range 300 {
-		two = append(two, "t-"+strconv.Itoa(i))
-	}
-	sets["two-byte slots"] = two
 	return sets
 }
 
@@ -137,11 +134,11 @@ func TestIndexProbeBound(t *testing.T) {
 	for name, keys := range indexKeys() {
 		sx := newStringIndex(keys)
 		slot := sx.slot
-		if size := len(sx.slots) / int(sx.width); 2*len(keys) > size {
+		if size := len(sx.slots) + len(sx.small); 2*len(keys) > size {
 			t.Errorf("%s: %d keys in %d slots, want at most half full", name, len(keys), size)
 		}
-		if want := slotWidth(len(keys)); sx.width != want || len(keys) > 65534 && want != 4 || len(keys) < 255 && want != 1 {
-			t.Errorf("%s: %d keys in %d-byte slots", name, len(keys), sx.width)
+		if (sx.small != nil) != (len(keys) <= 254) {
+			t.Errorf("%s: %d keys, one-byte slots %v", name, len(keys), sx.small != nil)
 		}
 		for i, k := range keys {
 			h := hashString(k, sx.seed) & sx.mask
