@@ -147,22 +147,7 @@ func evaluateBodies(tb testing.TB) map[string]func(*testing.B) {
 // case it can express without custom Go code.
 func BenchmarkOpenFeature(b *testing.B) {
 	s := cases.MustLoad()
-	rs, err := Ruleset(s)
-	if err != nil {
-		b.Fatal(err)
-	}
-	src, err := provider.NewStaticSource(rs)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sy, err := provider.New(provider.Config{Source: src, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	mem := memprovider.NewInMemoryProvider(map[string]memprovider.InMemoryFlag{
-		"static": {Key: "static", State: memprovider.Enabled, DefaultVariant: cases.On,
-			Variants: map[string]any{cases.On: true, cases.Off: false}},
-	})
+	sy, mem := openFeatureProviders(b, s)
 	attrs := map[string]any{}
 	for k, v := range s.BenchContext {
 		if k != cases.TargetingKey {
@@ -220,22 +205,7 @@ func BenchmarkOpenFeature(b *testing.B) {
 //	go test -run '^$' -bench OpenFeatureRatio -benchtime 21x
 func BenchmarkOpenFeatureRatio(b *testing.B) {
 	s := cases.MustLoad()
-	rs, err := Ruleset(s)
-	if err != nil {
-		b.Fatal(err)
-	}
-	src, err := provider.NewStaticSource(rs)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sy, err := provider.New(provider.Config{Source: src, Logger: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	mem := memprovider.NewInMemoryProvider(map[string]memprovider.InMemoryFlag{
-		"static": {Key: "static", State: memprovider.Enabled, DefaultVariant: cases.On,
-			Variants: map[string]any{cases.On: true, cases.Off: false}},
-	})
+	sy, mem := openFeatureProviders(b, s)
 	clients := map[string]*openfeature.Client{}
 	for name, p := range map[string]openfeature.FeatureProvider{"switchyard": sy, "inmemory": mem} {
 		api := isolated.NewAPI()
@@ -292,4 +262,27 @@ func evaluationContext(m map[string]any) openfeature.EvaluationContext {
 		}
 	}
 	return openfeature.NewEvaluationContext(m[cases.TargetingKey].(string), attrs)
+}
+
+// openFeatureProviders returns Switchyard's provider over a static source of
+// the suite's ruleset, and go-sdk's in-memory provider with the static flag
+// (the one case it can express without custom Go code).
+func openFeatureProviders(b *testing.B, s *cases.Suite) (sy *provider.Provider, mem *memprovider.InMemoryProvider) {
+	rs, err := Ruleset(s)
+	if err != nil {
+		b.Fatal(err)
+	}
+	src, err := provider.NewStaticSource(rs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sy, err = provider.New(provider.Config{Source: src, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		b.Fatal(err)
+	}
+	m := memprovider.NewInMemoryProvider(map[string]memprovider.InMemoryFlag{
+		"static": {Key: "static", State: memprovider.Enabled, DefaultVariant: cases.On,
+			Variants: map[string]any{cases.On: true, cases.Off: false}},
+	})
+	return sy, m
 }
