@@ -23,9 +23,11 @@ import (
 // already suspect (an e-mail address they know) and check whether it is
 // listed. It hides values, it does not make guessing hard.
 //
-// A compiled hashed list is a set of digests. Evaluation hashes an
-// attribute value at most once per evaluation of a flag, prerequisites and
-// segments included (hashMemo), and allocates nothing.
+// A compiled hashed list is a set of digests. Evaluation hashes a value
+// at most once per evaluation of a flag, prerequisites and segments
+// included, for its first memoSize distinct values (hashMemo; integers
+// above MaxInt64, which only uint attributes hold, are not remembered),
+// and allocates nothing.
 
 // HashAlgorithm is the one value hashing algorithm of schemaVersion 1.
 const HashAlgorithm = "sha256-v1"
