@@ -240,9 +240,11 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	for i, key := range e.keys {
 		e.list[i] = &flag{key: key}
 	}
+	var model Flag // one copy reused: nothing compiled keeps a pointer to it
 	for i, key := range e.keys {
-		model := rs.Flags[key]
+		model = rs.Flags[key]
 		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build, hashing: rs.ValueHashing, probs: &probs}
+		fc.at = root(fc.path)
 		fc.compile(rs)
 	}
 	if err := e.checkCycles(rs); err != nil {
@@ -296,10 +298,13 @@ func compileSegment(path string, s Segment, scope conditionScope) (*segment, err
 		field string
 		keys  []string
 	}{{"included", s.Included}, {"excluded", s.Excluded}} {
+		sp := root(path)
+		lp := sp.member(list.field)
 		if i := slices.Index(list.keys, ""); i >= 0 {
-			return nil, errorf(pathIndex(path+"."+list.field, i), "empty targeting key: it can never match (contexts without a key are in no list); remove it")
+			at := lp.at(i)
+			return nil, at.problem("empty targeting key: it can never match (contexts without a key are in no list); remove it")
 		}
-		hashed, err := listForm(path+"."+list.field, list.keys, scope.hashing)
+		hashed, err := listForm(&lp, list.keys, scope.hashing)
 		if err != nil {
 			return nil, err
 		}
@@ -318,12 +323,15 @@ func compileSegment(path string, s Segment, scope conditionScope) (*segment, err
 	case scope.build:
 		cs.included, cs.excluded = stringSet(s.Included), stringSet(s.Excluded)
 	}
+	sp := root(path)
+	rules := sp.member("rules")
 	for i, r := range s.Rules {
-		rp := pathIndex(path+".rules", i)
+		rp := rules.at(i)
+		cp := rp.member("conditions")
 		if len(r.Conditions) == 0 {
-			return nil, errorf(rp+".conditions", "a segment rule needs at least one condition")
+			return nil, cp.problem("a segment rule needs at least one condition")
 		}
-		conds, err := compileConditions(rp+".conditions", r.Conditions, scope)
+		conds, err := compileConditions(&cp, r.Conditions, scope)
 		if err != nil {
 			return nil, err
 		}
@@ -341,13 +349,12 @@ type conditionScope struct {
 	hashing   *ValueHashing       // the ruleset's, checked apart; nil without one
 }
 
-func compileConditions(path string, list []Condition, scope conditionScope) ([]condition, error) {
+func compileConditions(p *loc, list []Condition, scope conditionScope) ([]condition, error) {
 	out := make([]condition, len(list))
 	var probs problems
 	for i := range list {
-		var err error
-		out[i], err = compileCondition(pathIndex(path, i), &list[i], scope)
-		probs.add(err)
+		at := p.at(i)
+		probs.add(compileCondition(&out[i], &at, &list[i], scope))
 	}
 	if err := probs.err(); err != nil {
 		return nil, err
@@ -360,14 +367,14 @@ func compileConditions(path string, list []Condition, scope conditionScope) ([]c
 type flagCompiler struct {
 	e        *Evaluator
 	path     string
+	at       loc // path, for building the places of the flag's parts
 	f        *flag
 	m        *Flag
 	all      map[string]Flag
 	segments map[string]*segment
-	build    bool           // see conditionScope
-	hashing  *ValueHashing  // see conditionScope
-	index    map[string]int // variant name → index in f.variants
-	probs    *problems      // where every problem of the flag goes
+	build    bool          // see conditionScope
+	hashing  *ValueHashing // see conditionScope
+	probs    *problems     // where every problem of the flag goes
 }
 
 // compile runs the steps of compiling a flag. The type and the variants
@@ -410,12 +417,17 @@ func (fc *flagCompiler) variants() error {
 	if len(m.Variants) == 0 {
 		return errorf(fc.path+".variants", "a flag needs at least one variant")
 	}
-	fc.index = make(map[string]int, len(m.Variants))
-	for i, name := range sortedKeys(m.Variants) {
+	vp := fc.at.member("variants")
+	fc.f.variants = make([]variant, 0, len(m.Variants))
+	if m.Type == TypeInteger {
+		fc.f.asF64 = make([]any, 0, len(m.Variants))
+	}
+	for _, name := range sortedKeys(m.Variants) {
 		if name == "" {
-			return errorf(fc.path+".variants", "a variant name must not be empty")
+			return vp.problem("a variant name must not be empty")
 		}
-		v, err := variantValue(pathKey(fc.path+".variants", name), m.Type, m.Variants[name])
+		np := vp.member(name)
+		v, err := variantValue(&np, m.Type, m.Variants[name])
 		if err != nil {
 			return err
 		}
@@ -424,18 +436,18 @@ func (fc *flagCompiler) variants() error {
 		if m.Type == TypeInteger {
 			fc.f.asF64 = append(fc.f.asF64, float64(v.value.(int64)))
 		}
-		fc.index[name] = i
 	}
 	return nil
 }
 
-// lookup resolves a variant name written at path p.
-func (fc *flagCompiler) lookup(p, name string) (int, error) {
-	if i, ok := fc.index[name]; ok {
+// lookup resolves a variant name written at p to its index in
+// f.variants, which are in name order.
+func (fc *flagCompiler) lookup(p *loc, name string) (int, error) {
+	if i, ok := slices.BinarySearchFunc(fc.f.variants, name, func(v variant, name string) int { return strings.Compare(v.name, name) }); ok {
 		return i, nil
 	}
 	names := sortedKeys(fc.m.Variants)
-	return 0, errorf(p, "%s", unknownName("variant", name, names, "the flag's variants are "+strings.Join(names, ", ")))
+	return 0, p.problem("%s", unknownName("variant", name, names, "the flag's variants are "+strings.Join(names, ", ")))
 }
 
 func (fc *flagCompiler) offVariant() error {
@@ -443,8 +455,9 @@ func (fc *flagCompiler) offVariant() error {
 	if fc.m.OffVariant == "" {
 		return nil
 	}
+	op := fc.at.member("offVariant")
 	var err error
-	fc.f.off, err = fc.lookup(fc.path+".offVariant", fc.m.OffVariant)
+	fc.f.off, err = fc.lookup(&op, fc.m.OffVariant)
 	return err
 }
 
@@ -452,25 +465,28 @@ func (fc *flagCompiler) offVariant() error {
 // and the variants that satisfy it. Cycles are checked once all flags are
 // compiled.
 func (fc *flagCompiler) prerequisites() error {
+	list := fc.at.member("prerequisites")
 	for i, p := range fc.m.Prerequisites {
-		pp := pathIndex(fc.path+".prerequisites", i)
+		pp := list.at(i)
+		fp, vp := pp.member("flag"), pp.member("variants")
 		at, ok := slices.BinarySearch(fc.e.keys, p.Flag)
 		switch {
 		case p.Flag == "":
-			return errorf(pp+".flag", "prerequisite needs a flag key")
+			return fp.problem("prerequisite needs a flag key")
 		case p.Flag == fc.f.key:
-			return errorf(pp+".flag", "flag %q cannot be its own prerequisite", p.Flag)
+			return fp.problem("flag %q cannot be its own prerequisite", p.Flag)
 		case !ok:
-			return errorf(pp+".flag", "%s", unknownName("flag", p.Flag, fc.e.keys, "define it under flags or fix the key"))
+			return fp.problem("%s", unknownName("flag", p.Flag, fc.e.keys, "define it under flags or fix the key"))
 		case len(p.Variants) == 0:
-			return errorf(pp+".variants", "list at least one variant of %q that satisfies the prerequisite", p.Flag)
+			return vp.problem("list at least one variant of %q that satisfies the prerequisite", p.Flag)
 		}
 		other := sortedKeys(fc.all[p.Flag].Variants) // variant indexes follow name order
 		cp := prereq{flag: fc.e.list[at], ok: make([]bool, len(other))}
 		for j, name := range p.Variants {
 			k, found := slices.BinarySearch(other, name)
 			if !found {
-				return errorf(pathIndex(pp+".variants", j), "unknown variant %q of flag %q; its variants are %s%s", name, p.Flag, strings.Join(other, ", "), didYouMean(name, other))
+				np := vp.at(j)
+				return np.problem("unknown variant %q of flag %q; its variants are %s%s", name, p.Flag, strings.Join(other, ", "), didYouMean(name, other))
 			}
 			cp.ok[k] = true
 		}
@@ -483,8 +499,11 @@ func (fc *flagCompiler) prerequisites() error {
 // one variant but not appear under two.
 func (fc *flagCompiler) targets() error {
 	anyHashed := false
+	list := fc.at.member("targets")
 	for i, t := range fc.m.Targets {
-		hashed, err := listForm(pathIndex(fc.path+".targets", i)+".values", t.Values, fc.hashing)
+		tp := list.at(i)
+		vp := tp.member("values")
+		hashed, err := listForm(&vp, t.Values, fc.hashing)
 		if err != nil {
 			return err
 		}
@@ -496,14 +515,14 @@ func (fc *flagCompiler) targets() error {
 	seen := make(map[string]int) // key → variant index
 	var keys []string
 	var vars []int
-	err := fc.eachTarget(func(at, key string, vi int) error {
+	err := fc.eachTarget(func(key string, vi int) (int, bool) {
 		if prev, dup := seen[key]; dup {
-			return fc.targetedTwice(at, prev, vi)
+			return prev, true
 		}
 		seen[key] = vi
 		keys = append(keys, key)
 		vars = append(vars, vi)
-		return nil
+		return 0, false
 	})
 	if err == nil && fc.build && len(keys) > 0 {
 		fc.f.targets = &targetIndex{keys: newStringIndex(keys), vars: vars}
@@ -516,13 +535,13 @@ func (fc *flagCompiler) targets() error {
 // listed plainly under one variant and hashed under another is caught.
 func (fc *flagCompiler) hashedTargets() error {
 	set := &digestSet{salt: fc.hashing.Salt, m: make(map[digest]int32)}
-	err := fc.eachTarget(func(at, key string, vi int) error {
+	err := fc.eachTarget(func(key string, vi int) (int, bool) {
 		d := keyDigest(set.salt, key)
 		if prev, dup := set.m[d]; dup {
-			return fc.targetedTwice(at, int(prev), vi)
+			return int(prev), true
 		}
 		set.m[d] = int32(vi)
-		return nil
+		return 0, false
 	})
 	if err == nil && fc.build {
 		fc.f.hashedTargets = set
@@ -531,57 +550,60 @@ func (fc *flagCompiler) hashedTargets() error {
 }
 
 // eachTarget checks each target's variant and values and calls add with
-// each targeting key, its path and its variant's index.
-func (fc *flagCompiler) eachTarget(add func(at, key string, vi int) error) error {
+// each targeting key and its variant's index; add reports the variant a
+// key already had, if it had one. A key may repeat under its variant but
+// not appear under a second one.
+func (fc *flagCompiler) eachTarget(add func(key string, vi int) (prev int, dup bool)) error {
+	list := fc.at.member("targets")
 	for i, t := range fc.m.Targets {
-		tp := pathIndex(fc.path+".targets", i)
-		vi, err := fc.lookup(tp+".variant", t.Variant)
+		tp := list.at(i)
+		vp, valp := tp.member("variant"), tp.member("values")
+		vi, err := fc.lookup(&vp, t.Variant)
 		if err != nil {
 			return err
 		}
 		if len(t.Values) == 0 {
-			return errorf(tp+".values", "a target needs at least one targeting key")
+			return valp.problem("a target needs at least one targeting key")
 		}
 		for j, key := range t.Values {
 			// Messages name the position, not the key: targeting keys are
 			// often e-mail addresses, and errors reach logs.
-			at := pathIndex(tp+".values", j)
 			if key == "" {
-				return errorf(at, "empty targeting key: it can never match (contexts without a key skip targets); remove it")
+				at := valp.at(j)
+				return at.problem("empty targeting key: it can never match (contexts without a key skip targets); remove it")
 			}
-			if err := add(at, key, vi); err != nil {
-				return err
+			if prev, dup := add(key, vi); dup && prev != vi {
+				at := valp.at(j)
+				return at.problem("this targeting key is already targeted to variant %q; a key may appear under one variant only", fc.f.variants[prev].name)
 			}
 		}
 	}
 	return nil
 }
 
-// targetedTwice is nil for a key repeated under its variant, and the
-// problem for a key under a second one.
-func (fc *flagCompiler) targetedTwice(at string, prev, vi int) error {
-	if prev == vi {
-		return nil
-	}
-	return errorf(at, "this targeting key is already targeted to variant %q; a key may appear under one variant only", fc.f.variants[prev].name)
-}
-
 func (fc *flagCompiler) rules() error {
-	ids := make(map[string]int)
+	var ids map[string]int
+	if len(fc.m.Rules) > 0 {
+		ids = make(map[string]int, len(fc.m.Rules))
+		fc.f.rules = make([]rule, 0, len(fc.m.Rules))
+	}
+	rules := fc.at.member("rules")
 	for i := range fc.m.Rules {
 		r := &fc.m.Rules[i]
-		rp := pathIndex(fc.path+".rules", i)
+		rp := rules.at(i)
 		if r.ID != "" {
 			if prev, dup := ids[r.ID]; dup {
-				fc.probs.add(errorf(rp+".id", "rule id %q is already used by rules[%d]; rule ids must be unique within a flag", r.ID, prev))
+				idp := rp.member("id")
+				fc.probs.add(idp.problem("rule id %q is already used by rules[%d]; rule ids must be unique within a flag", r.ID, prev))
 			} else {
 				ids[r.ID] = i
 			}
 		}
 		// A rule's conditions and its serve are independent: report both.
-		conds, err := compileConditions(rp+".conditions", r.Conditions, conditionScope{segments: fc.segments, build: fc.build, hashing: fc.hashing})
+		cp, sp := rp.member("conditions"), rp.member("serve")
+		conds, err := compileConditions(&cp, r.Conditions, conditionScope{segments: fc.segments, build: fc.build, hashing: fc.hashing})
 		fc.probs.add(err)
-		s, err2 := compileServe(rp+".serve", fc.f.key, &r.Serve, fc.lookup)
+		s, err2 := fc.serve(&sp, &r.Serve)
 		fc.probs.add(err2)
 		if err != nil || err2 != nil {
 			continue
@@ -599,8 +621,9 @@ func (fc *flagCompiler) defaultServe() error {
 	if fc.m.Default == nil {
 		return nil
 	}
+	dp := fc.at.member("default")
 	var err error
-	fc.f.def, err = compileServe(fc.path+".default", fc.f.key, fc.m.Default, fc.lookup)
+	fc.f.def, err = fc.serve(&dp, fc.m.Default)
 	return err
 }
 
@@ -626,8 +649,10 @@ func (fc *flagCompiler) metadata(rs *Ruleset) error {
 	if n > 0 {
 		entries = make([]metaEntry, 0, n) // at most n: an identity key may replace the flag's own
 	}
+	mp := fc.at.member("metadata")
 	for _, k := range sortedKeys(m.Metadata) {
-		v, err := metadataValue(pathKey(fc.path+".metadata", k), m.Metadata[k])
+		kp := mp.member(k)
+		v, err := metadataValue(&kp, m.Metadata[k])
 		if err != nil {
 			return err
 		}
@@ -670,24 +695,26 @@ func (f *flag) resultMetadata() map[string]any {
 	return *f.metadata.Load()
 }
 
-func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (int, error)) (serve, error) {
+func (fc *flagCompiler) serve(p *loc, s *Serve) (serve, error) {
 	out := serve{variant: -1}
 	switch {
 	case s.Variant != "" && s.Rollout != nil:
-		return out, errorf(path, "set exactly one of variant or rollout, not both")
+		return out, p.problem("set exactly one of variant or rollout, not both")
 	case s.Variant == "" && s.Rollout == nil:
-		return out, errorf(path, "set exactly one of variant or rollout")
+		return out, p.problem("set exactly one of variant or rollout")
 	case s.Variant != "":
+		vp := p.member("variant")
 		var err error
-		out.variant, err = lookup(path+".variant", s.Variant)
+		out.variant, err = fc.lookup(&vp, s.Variant)
 		return out, err
 	}
 	ro := s.Rollout
-	rp := path + ".rollout"
+	rp := p.member("rollout")
+	vsp := rp.member("variants")
 	if len(ro.Variants) == 0 {
-		return out, errorf(rp+".variants", "a rollout needs at least one weighted variant")
+		return out, vsp.problem("a rollout needs at least one weighted variant")
 	}
-	seed := flagKey
+	seed := fc.f.key
 	if ro.Seed != nil {
 		seed = *ro.Seed
 	}
@@ -697,7 +724,8 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 	case BucketAlgorithmFlagd:
 		cr.flagd, cr.prefix = true, seed
 	default:
-		return out, errorf(rp+".algorithm", "unknown algorithm %q; use %q (the default) or %q (flagd's fractional bucketing)", ro.Algorithm, BucketAlgorithm, BucketAlgorithmFlagd)
+		ap := rp.member("algorithm")
+		return out, ap.problem("unknown algorithm %q; use %q (the default) or %q (flagd's fractional bucketing)", ro.Algorithm, BucketAlgorithm, BucketAlgorithmFlagd)
 	}
 	by := ro.BucketBy
 	if by == "" {
@@ -705,22 +733,24 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 	}
 	var problem string
 	if cr.bucketBy, problem = parseAttr(by); problem != "" {
-		return out, errorf(rp+".bucketBy", "%s", problem)
+		bp := rp.member("bucketBy")
+		return out, bp.problem("%s", problem)
 	}
 	cr.byKey = by == targetingKey
-	used := make(map[string]bool)
+	cr.variants = make([]int, 0, len(ro.Variants))
+	cr.limits = make([]uint64, 0, len(ro.Variants))
 	for i, wv := range ro.Variants {
-		wp := pathIndex(rp+".variants", i)
-		vi, err := lookup(wp+".variant", wv.Variant)
+		wp := vsp.at(i)
+		vp := wp.member("variant")
+		vi, err := fc.lookup(&vp, wv.Variant)
 		if err != nil {
 			return out, err
 		}
-		if used[wv.Variant] {
-			return out, errorf(wp+".variant", "variant %q is listed twice in the rollout; merge the weights", wv.Variant)
+		if slices.Contains(cr.variants, vi) {
+			return out, vp.problem("variant %q is listed twice in the rollout; merge the weights", wv.Variant)
 		}
-		used[wv.Variant] = true
 		if wv.Weight > 1<<32-cr.total { // checked before adding, so it cannot wrap
-			return out, errorf(rp+".variants", "weights add up to more than 4294967296")
+			return out, vsp.problem("weights add up to more than 4294967296")
 		}
 		cr.total += wv.Weight
 		cr.variants = append(cr.variants, vi)
@@ -731,7 +761,7 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 		cr.limits = append(cr.limits, limit)
 	}
 	if cr.total == 0 {
-		return out, errorf(rp+".variants", "weights add up to 0; give at least one variant a positive weight")
+		return out, vsp.problem("weights add up to 0; give at least one variant a positive weight")
 	}
 	out.rollout = cr
 	return out, nil
@@ -739,9 +769,9 @@ func compileServe(path, flagKey string, s *Serve, lookup func(string, string) (i
 
 // variantValue checks a variant value against the flag type and converts it
 // to the form results carry.
-func variantValue(path string, typ FlagType, v any) (variant, error) {
+func variantValue(p *loc, typ FlagType, v any) (variant, error) {
 	bad := func(want string) (variant, error) {
-		return variant{}, errorf(path, "expected %s for %s flag, got %s", want, withArticle(typ.String()), describe(v))
+		return variant{}, p.problem("expected %s for %s flag, got %s", want, withArticle(typ.String()), describe(v))
 	}
 	switch typ {
 	case TypeBoolean:
@@ -762,7 +792,7 @@ func variantValue(path string, typ FlagType, v any) (variant, error) {
 		}
 		i, ok := wholeNumber(v)
 		if !ok {
-			return variant{}, errorf(path, "expected a whole number within int64 for an integer flag (a Go float only up to 2^53, where it is exact), got %s; use a float flag for fractions", describe(v))
+			return variant{}, p.problem("expected a whole number within int64 for an integer flag (a Go float only up to 2^53, where it is exact), got %s; use a float flag for fractions", describe(v))
 		}
 		return variant{value: i}, nil
 	case TypeFloat:
@@ -777,30 +807,30 @@ func variantValue(path string, typ FlagType, v any) (variant, error) {
 		default:
 			return bad("a JSON object or array")
 		}
-		if p, bad := badJSON(path, v); bad {
-			return variant{}, errorf(p, "object values may hold only JSON values (objects, arrays, strings, finite numbers, booleans, null)")
+		if below, bad := badJSON(v); bad {
+			return variant{}, errorf(p.String()+below, "object values may hold only JSON values (objects, arrays, strings, finite numbers, booleans, null)")
 		}
 		return variant{value: copyJSON(v)}, nil
 	}
 }
 
 // badJSON reports whether v holds something other than plain JSON values,
-// and the path of the first such value.
-func badJSON(path string, v any) (string, bool) {
+// and the path of the first such value below v (".a[2]"), built only then.
+func badJSON(v any) (string, bool) {
 	switch t := v.(type) {
 	case nil, string, bool, json.Number:
 		return "", false
 	case map[string]any:
 		for _, k := range sortedKeys(t) {
-			if p, bad := badJSON(pathKey(path, k), t[k]); bad {
-				return p, true
+			if below, bad := badJSON(t[k]); bad {
+				return pathKey("_", k)[1:] + below, true // the member as pathKey writes it after a path
 			}
 		}
 		return "", false
 	case []any:
 		for i, e := range t {
-			if p, bad := badJSON(pathIndex(path, i), e); bad {
-				return p, true
+			if below, bad := badJSON(e); bad {
+				return pathIndex("", i) + below, true
 			}
 		}
 		return "", false
@@ -808,7 +838,7 @@ func badJSON(path string, v any) (string, bool) {
 	if _, ok := finiteNumber(v); ok {
 		return "", false
 	}
-	return path, true
+	return "", true
 }
 
 // withArticle puts "a" or "an" before a word.
@@ -821,14 +851,14 @@ func withArticle(word string) string {
 
 // metadataValue checks a metadata value; whole numbers become int64, other
 // numbers float64.
-func metadataValue(path string, v any) (any, error) {
+func metadataValue(p *loc, v any) (any, error) {
 	switch t := v.(type) {
 	case string, bool:
 		return t, nil
 	}
 	n, ok := finiteNumber(v)
 	if !ok {
-		return nil, errorf(path, "metadata values must be strings, numbers or booleans, got %s", describe(v))
+		return nil, p.problem("metadata values must be strings, numbers or booleans, got %s", describe(v))
 	}
 	if i, ok := wholeNumber(v); ok {
 		return i, nil

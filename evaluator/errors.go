@@ -55,6 +55,55 @@ func pathIndex(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
 
+// loc is a JSON path kept in pieces on the stack (the place it extends,
+// then a member name or an array index) and joined into a string only
+// when a problem is reported there. A valid ruleset reports none, and
+// joining every rule's, condition's and value's path up front was a fifth
+// of what Load allocated.
+type loc struct {
+	up    *loc
+	name  string // a member of up (with pathKey's quoting); the whole path when up is nil
+	index int    // an element of up, when elem is set
+	elem  bool
+}
+
+// root is a loc whose path is already a string.
+func root(path string) loc { return loc{name: path} }
+
+// member is the place of member name of p.
+func (p *loc) member(name string) loc { return loc{up: p, name: name} }
+
+// at is the place of element i of p.
+func (p *loc) at(i int) loc { return loc{up: p, index: i, elem: true} }
+
+// String joins the path, as pathKey and pathIndex would have.
+func (p *loc) String() string { return string(p.appendTo(nil)) }
+
+// appendTo appends the path to b. It copies bytes only, so no part of p
+// flows into the result, and locs stay on the stack.
+func (p *loc) appendTo(b []byte) []byte {
+	switch {
+	case p.up == nil:
+		return append(b, p.name...)
+	case p.elem:
+		b = append(p.up.appendTo(b), '[')
+		return append(strconv.AppendInt(b, int64(p.index), 10), ']')
+	}
+	b = p.up.appendTo(b)
+	if !isPlainKey(p.name) {
+		return append(strconv.AppendQuote(append(b, '['), p.name), ']')
+	}
+	if len(b) > 0 {
+		b = append(b, '.')
+	}
+	return append(b, p.name...)
+}
+
+// problem is a *ValidationError at p.
+func (p *loc) problem(format string, args ...any) *ValidationError {
+	return errorf(p.String(), format, args...)
+}
+
 func isPlainKey(key string) bool {
 	if key == "" {
 		return false

@@ -289,25 +289,25 @@ func checkValueHashing(h *ValueHashing) error {
 // listForm checks that a list is all hashed or all plain, and that hashed
 // values are well formed and have a valueHashing to go with; it reports
 // whether the list is hashed. Messages name positions, never values.
-func listForm[T any](path string, values []T, h *ValueHashing) (bool, error) {
+func listForm[T any](p *loc, values []T, h *ValueHashing) (bool, error) {
 	if len(values) == 0 {
 		return false, nil
 	}
 	hashed := isHashed(values[0], h)
 	for i := range values {
 		if isHashed(values[i], h) != hashed {
-			return false, errorf(pathIndex(path, i), "this list mixes hashed (sha256:…) and plain values; a list is all one or the other: hash the plain ones with the ruleset's salt (switchyard hash)")
+			return false, errorf(pathIndex(p.String(), i), "this list mixes hashed (sha256:…) and plain values; a list is all one or the other: hash the plain ones with the ruleset's salt (switchyard hash)")
 		}
 	}
 	if !hashed {
 		return false, nil
 	}
 	if h == nil {
-		return false, errorf(pathIndex(path, 0), "hashed values need \"valueHashing\" at the top level of the document: {\"algorithm\": %q, \"salt\": the salt they were hashed with}", HashAlgorithm)
+		return false, errorf(pathIndex(p.String(), 0), "hashed values need \"valueHashing\" at the top level of the document: {\"algorithm\": %q, \"salt\": the salt they were hashed with}", HashAlgorithm)
 	}
 	for i := range values {
 		if _, ok := parseHashed(any(values[i]).(string)); !ok {
-			return false, errorf(pathIndex(path, i), "%s", hashedForm)
+			return false, errorf(pathIndex(p.String(), i), "%s", hashedForm)
 		}
 	}
 	return true, nil
@@ -334,11 +334,11 @@ func compileHashedIn(c *condition, values []any, h *ValueHashing) {
 
 // hashedElsewhere rejects a hashed value in a condition that compares
 // text or numbers: its operator would compare the hash itself.
-func hashedElsewhere(valuesPath string, name Operator, values []any) error {
+func hashedElsewhere(p *loc, name Operator, values []any) error {
 	for i, v := range values {
 		if s, ok := v.(string); ok {
 			if _, hashed := parseHashed(s); hashed {
-				return errorf(pathIndex(valuesPath, i), "hashed values work only in \"in\" conditions, targets and segment lists; %s would compare the hash text itself: write the value plainly or use in", name)
+				return errorf(pathIndex(p.String(), i), "hashed values work only in \"in\" conditions, targets and segment lists; %s would compare the hash text itself: write the value plainly or use in", name)
 			}
 		}
 	}

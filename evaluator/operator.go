@@ -202,47 +202,52 @@ func isLessOrEqual(x int) bool    { return x <= 0 }
 func isGreater(x int) bool        { return x > 0 }
 func isGreaterOrEqual(x int) bool { return x >= 0 }
 
-// compileCondition validates a Condition and prepares its values.
-func compileCondition(path string, cd *Condition, scope conditionScope) (condition, error) {
+// compileCondition validates a Condition and prepares its values in c;
+// p is where the condition is.
+func compileCondition(c *condition, p *loc, cd *Condition, scope conditionScope) error {
 	op := operatorByName[cd.Operator]
-	c := condition{op: op, negate: cd.Negate}
-	valuesPath := path + ".values"
+	*c = condition{op: op, negate: cd.Negate}
+	vp := p.member("values")
 	switch {
 	case op == nil:
-		return c, errorf(path+".operator", "%s", unknownName("operator", string(cd.Operator), operatorNames, "use one of "+operatorList+" (names are case-sensitive)"))
+		opp := p.member("operator")
+		return opp.problem("%s", unknownName("operator", string(cd.Operator), operatorNames, "use one of "+operatorList+" (names are case-sensitive)"))
 	case op.segments && scope.inSegment:
-		return c, errorf(path+".operator", "inSegment cannot be used inside a segment; list the segment's keys or copy its rules instead")
+		opp := p.member("operator")
+		return opp.problem("inSegment cannot be used inside a segment; list the segment's keys or copy its rules instead")
 	case op.segments && cd.Attribute != "":
-		return c, errorf(path+".attribute", "inSegment takes no attribute; remove it and name segments in values")
+		ap := p.member("attribute")
+		return ap.problem("inSegment takes no attribute; remove it and name segments in values")
 	case !op.segments && cd.Attribute == "":
-		return c, errorf(path, "missing attribute: operator %q needs an attribute name or a JSON Pointer such as /address/country", cd.Operator)
+		return p.problem("missing attribute: operator %q needs an attribute name or a JSON Pointer such as /address/country", cd.Operator)
 	case !op.segments:
 		var problem string
 		if c.attr, problem = parseAttr(cd.Attribute); problem != "" {
-			return c, errorf(path+".attribute", "%s", problem)
+			ap := p.member("attribute")
+			return ap.problem("%s", problem)
 		}
 	}
 	switch {
 	case op.value == nil && !op.segments:
 		if len(cd.Values) != 0 {
-			return c, errorf(valuesPath, "%s takes no values; remove them", cd.Operator)
+			return vp.problem("%s takes no values; remove them", cd.Operator)
 		}
-		return c, nil
+		return nil
 	case len(cd.Values) == 0:
-		return c, errorf(valuesPath, "operator %q needs at least one value", cd.Operator)
+		return vp.problem("operator %q needs at least one value", cd.Operator)
 	}
 	if op.name == OpIn {
-		hashed, err := listForm(valuesPath, cd.Values, scope.hashing)
+		hashed, err := listForm(&vp, cd.Values, scope.hashing)
 		if err != nil {
-			return c, err
+			return err
 		}
 		if hashed {
-			compileHashedIn(&c, cd.Values, scope.hashing)
-			return c, nil
+			compileHashedIn(c, cd.Values, scope.hashing)
+			return nil
 		}
 	} else if !op.segments {
-		if err := hashedElsewhere(valuesPath, cd.Operator, cd.Values); err != nil {
-			return c, err
+		if err := hashedElsewhere(&vp, cd.Operator, cd.Values); err != nil {
+			return err
 		}
 	}
 	if _, isString := cd.Values[0].(string); isString && (op.name == OpIn || op.name == OpContains || op.name == OpStartsWith || op.name == OpEndsWith) {
@@ -253,18 +258,19 @@ func compileCondition(path string, cd *Condition, scope conditionScope) (conditi
 	for i, v := range cd.Values {
 		problem := ""
 		if op.segments {
-			problem = segmentValue(&c, scope.segments, v)
+			problem = segmentValue(c, scope.segments, v)
 		} else {
-			problem = op.value(&c, cd.Operator, v)
+			problem = op.value(c, cd.Operator, v)
 		}
 		if problem != "" {
-			return c, errorf(pathIndex(valuesPath, i), "%s", problem)
+			at := vp.at(i)
+			return at.problem("%s", problem)
 		}
 	}
 	if op.finish != nil && scope.build {
-		op.finish(&c)
+		op.finish(c)
 	}
-	return c, nil
+	return nil
 }
 
 // in: equal to a listed string, number (numerically) or boolean.

@@ -229,11 +229,13 @@ func (d *decoder) flag() (Flag, error) {
 				return err
 			})
 		case "rules":
+			base := len(d.rules)
 			err = d.array(func(int) error {
 				r, err := d.rule()
-				f.Rules = append(f.Rules, r)
+				d.rules = append(d.rules, r)
 				return err
 			})
+			f.Rules = keep(&d.rules, base)
 		case "default":
 			var s Serve
 			s, err = d.serve()
@@ -331,7 +333,7 @@ func (d *decoder) rule() (Rule, error) {
 }
 
 func (d *decoder) conditions() ([]Condition, error) {
-	var out []Condition
+	base := len(d.conds)
 	err := d.array(func(int) error {
 		var c Condition
 		var seen [1]bool
@@ -346,11 +348,13 @@ func (d *decoder) conditions() ([]Condition, error) {
 				s, err = d.str()
 				c.Operator = Operator(s)
 			case "values":
+				base := len(d.vals)
 				err = d.array(func(int) error {
 					v, err := d.plain()
-					c.Values = append(c.Values, v)
+					d.vals = append(d.vals, v)
 					return err
 				})
+				c.Values = keep(&d.vals, base)
 			case "negate":
 				c.Negate, err = d.boolean()
 			default:
@@ -358,13 +362,13 @@ func (d *decoder) conditions() ([]Condition, error) {
 			}
 			return err
 		})
-		out = append(out, c)
+		d.conds = append(d.conds, c)
 		if err != nil {
 			return err
 		}
 		return d.required(seen[:], "operator")
 	})
-	return out, err
+	return keep(&d.conds, base), err
 }
 
 func (d *decoder) serve() (Serve, error) {

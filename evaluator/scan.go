@@ -30,6 +30,11 @@ type decoder struct {
 	// large ruleset repeats (variant names, country codes, operators,
 	// field names) are one allocation each, not one per occurrence.
 	interned map[string]string
+	// Scratch lists, reused for every list of their kind (see keep).
+	vals    []any
+	conds   []Condition
+	rules   []Rule
+	strList []string
 }
 
 // Interning bounds: strings up to maxInterned bytes, and at most
@@ -307,13 +312,32 @@ func (d *decoder) num(want string) (json.Number, error) {
 
 // strs reads an array of strings.
 func (d *decoder) strs() ([]string, error) {
-	var out []string
+	base := len(d.strList)
 	err := d.array(func(int) error {
 		s, err := d.str()
-		out = append(out, s)
+		d.strList = append(d.strList, s)
 		return err
 	})
-	return out, err
+	return keep(&d.strList, base), err
+}
+
+// keep returns the elements a list appended to *scratch after base, in a
+// slice of their exact length (nil when there are none, as appending to a
+// nil slice would have left it), and truncates *scratch back to base. The
+// decoder grows one scratch list per kind and reuses it for every list of
+// the document, so decoding makes one allocation per list, not the series
+// of a growing slice. Taking the elements from base on keeps nested use
+// correct.
+func keep[T any](scratch *[]T, base int) []T {
+	list := (*scratch)[base:]
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]T, len(list))
+	copy(out, list)
+	clear(list) // drop references the scratch would otherwise keep alive
+	*scratch = (*scratch)[:base]
+	return out
 }
 
 // plain reads any JSON value into map[string]any, []any, string,
