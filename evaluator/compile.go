@@ -222,18 +222,7 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	}
 	var probs problems
 	probs.add(checkValueHashing(rs.ValueHashing))
-	segments := make(map[string]*segment, len(rs.Segments))
-	for _, name := range sortedKeys(rs.Segments) {
-		s, err := compileSegment(pathKey("segments", name), rs.Segments[name], conditionScope{inSegment: true, build: build, hashing: rs.ValueHashing})
-		if err != nil {
-			// Keep the name, so references to the segment are not reported
-			// as dangling on top of its own problem.
-			probs.add(err)
-			s = &segment{}
-		}
-		s.name = name
-		segments[name] = s
-	}
+	segments := compileSegments(rs, build, &probs)
 
 	// Allocate every flag first so prerequisites can point at each other.
 	e.list = make([]*flag, len(e.keys))
@@ -247,10 +236,11 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 		fc.at = root(fc.path)
 		fc.compile(rs)
 	}
-	if err := e.checkCycles(rs); err != nil {
+	prereqs := func(key string) []Prerequisite { return rs.Flags[key].Prerequisites }
+	if err := e.checkCycles(prereqs); err != nil {
 		probs.add(err)
 	} else {
-		probs.add(checkPrerequisiteCost(rs, e.keys))
+		probs.add(checkPrerequisiteCost(e.keys, prereqs))
 	}
 	if err := probs.err(); err != nil {
 		return nil, err
@@ -258,6 +248,35 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 	if !build {
 		return nil, nil
 	}
+	e.finish(rs, func(key string) flagFacts {
+		f := rs.Flags[key]
+		return factsOf(&f)
+	})
+	return e, nil
+}
+
+// compileSegments compiles every segment of rs, in name order.
+func compileSegments(rs *Ruleset, build bool, probs *problems) map[string]*segment {
+	segments := make(map[string]*segment, len(rs.Segments))
+	for _, name := range sortedKeys(rs.Segments) {
+		s, err := compileSegment(pathKey("segments", name), rs.Segments[name], conditionScope{inSegment: true, build: build, hashing: rs.ValueHashing})
+		if err != nil {
+			// Keep the name, so references to the segment are not reported
+			// as dangling on top of its own problem.
+			probs.add(err)
+			s = &segment{}
+		}
+		s.name = name
+		segments[name] = s
+	}
+	return segments
+}
+
+// finish prepares a valid, compiled ruleset for evaluation: which flags
+// test hashed values, the precomputed results of fixed flags, the
+// fingerprints (from each flag's facts and rs's segments) and the index
+// by key.
+func (e *Evaluator) finish(rs *Ruleset, facts func(key string) flagFacts) {
 	hashing := make(map[*flag]bool, len(e.list))
 	for _, f := range e.list {
 		f.hashing = f.usesHashing(hashing)
@@ -268,7 +287,7 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 			f.fill(f.fixed, f.decide(nil, nil), false)
 		}
 	}
-	fp := fingerprinter{rs: rs, done: make(map[string]uint64, len(rs.Flags)), segs: make(map[string]uint64)}
+	fp := fingerprinter{facts: facts, segments: rs.Segments, done: make(map[string]uint64, len(e.list)), segs: make(map[string]uint64)}
 	for i, key := range e.keys {
 		e.list[i].fingerprint = fp.flag(key)
 		if e.list[i].hashing {
@@ -276,11 +295,10 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 			h := newHasher()
 			h.u64(e.list[i].fingerprint)
 			h.str(rs.ValueHashing.Salt)
-			e.list[i].fingerprint = h.d.Sum64()
+			e.list[i].fingerprint = h.sum()
 		}
 	}
 	e.flags = newFlagIndex(e.list)
-	return e, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -375,7 +393,36 @@ type flagCompiler struct {
 	build    bool          // see conditionScope
 	hashing  *ValueHashing // see conditionScope
 	probs    *problems     // where every problem of the flag goes
+	// deferred, when set (loadDirect), receives the prerequisites whose
+	// variants are resolved once every flag is compiled; all is nil then.
+	deferred *[]deferredPrereq
 }
+
+// deferredPrereq is prerequisite i of f, whose variants are to be
+// resolved against the compiled flag it names.
+type deferredPrereq struct {
+	f        *flag
+	i        int
+	variants []string
+}
+
+// resolve sets which variants of the prerequisite's flag satisfy it; it
+// fails if one is not a variant of that flag.
+func (dp deferredPrereq) resolve() bool {
+	p := &dp.f.prereqs[dp.i]
+	p.ok = make([]bool, len(p.flag.variants))
+	for _, name := range dp.variants {
+		k, found := slices.BinarySearchFunc(p.flag.variants, name, variantNamed)
+		if !found {
+			return false
+		}
+		p.ok[k] = true
+	}
+	return true
+}
+
+// variantNamed orders a flag's variants (sorted by name) against a name.
+func variantNamed(v variant, name string) int { return strings.Compare(v.name, name) }
 
 // compile runs the steps of compiling a flag. The type and the variants
 // come first and stop the flag at their first problem (every later step
@@ -443,7 +490,7 @@ func (fc *flagCompiler) variants() error {
 // lookup resolves a variant name written at p to its index in
 // f.variants, which are in name order.
 func (fc *flagCompiler) lookup(p *loc, name string) (int, error) {
-	if i, ok := slices.BinarySearchFunc(fc.f.variants, name, func(v variant, name string) int { return strings.Compare(v.name, name) }); ok {
+	if i, ok := slices.BinarySearchFunc(fc.f.variants, name, variantNamed); ok {
 		return i, nil
 	}
 	names := sortedKeys(fc.m.Variants)
@@ -479,6 +526,12 @@ func (fc *flagCompiler) prerequisites() error {
 			return fp.problem("%s", unknownName("flag", p.Flag, fc.e.keys, "define it under flags or fix the key"))
 		case len(p.Variants) == 0:
 			return vp.problem("list at least one variant of %q that satisfies the prerequisite", p.Flag)
+		}
+		if fc.deferred != nil {
+			// loadDirect: the flag named may not be compiled yet.
+			*fc.deferred = append(*fc.deferred, deferredPrereq{f: fc.f, i: len(fc.f.prereqs), variants: slices.Clone(p.Variants)})
+			fc.f.prereqs = append(fc.f.prereqs, prereq{flag: fc.e.list[at]})
+			continue
 		}
 		other := sortedKeys(fc.all[p.Flag].Variants) // variant indexes follow name order
 		cp := prereq{flag: fc.e.list[at], ok: make([]bool, len(other))}
@@ -866,20 +919,21 @@ func metadataValue(p *loc, v any) (any, error) {
 	return n.f, nil
 }
 
-// checkCycles rejects prerequisite cycles, naming the cycle.
-func (e *Evaluator) checkCycles(rs *Ruleset) error {
+// checkCycles rejects prerequisite cycles, naming the cycle; prereqs
+// returns a flag's prerequisites (none for a key that is not a flag).
+func (e *Evaluator) checkCycles(prereqs func(key string) []Prerequisite) error {
 	const (
 		unvisited = iota
 		active
 		done
 	)
-	state := make(map[string]int, len(rs.Flags))
+	state := make(map[string]int, len(e.keys))
 	var stack []string
 	var visit func(key string) error
 	visit = func(key string) error {
 		state[key] = active
 		stack = append(stack, key)
-		for i, p := range rs.Flags[key].Prerequisites {
+		for i, p := range prereqs(key) {
 			if p.Flag == key {
 				continue // reported by the flag's own prerequisites step
 			}
@@ -918,7 +972,7 @@ const maxPrerequisiteEvaluations = 1000
 
 // checkPrerequisiteCost rejects a flag whose prerequisites, counted with
 // repeats, exceed maxPrerequisiteEvaluations. It runs after checkCycles.
-func checkPrerequisiteCost(rs *Ruleset, keys []string) error {
+func checkPrerequisiteCost(keys []string, prereqs func(key string) []Prerequisite) error {
 	cost := make(map[string]int, len(keys))
 	var of func(key string) int
 	of = func(key string) int {
@@ -926,8 +980,8 @@ func checkPrerequisiteCost(rs *Ruleset, keys []string) error {
 			return c
 		}
 		c := 1
-		for _, p := range rs.Flags[key].Prerequisites {
-			if _, ok := rs.Flags[p.Flag]; ok && p.Flag != key {
+		for _, p := range prereqs(key) {
+			if _, ok := slices.BinarySearch(keys, p.Flag); ok && p.Flag != key {
 				c = min(c+of(p.Flag), maxPrerequisiteEvaluations+1) // saturate: no overflow
 			}
 		}
@@ -945,18 +999,26 @@ func checkPrerequisiteCost(rs *Ruleset, keys []string) error {
 // fingerprinter hashes each flag's definition together with the segments and
 // prerequisites it depends on, so ChangedFlags sees indirect changes too.
 type fingerprinter struct {
-	rs   *Ruleset
-	done map[string]uint64
-	segs map[string]uint64
+	facts    func(key string) flagFacts
+	segments map[string]Segment
+	done     map[string]uint64
+	segs     map[string]uint64
 }
 
-func (fp *fingerprinter) flag(key string) uint64 {
-	if h, ok := fp.done[key]; ok {
-		return h
-	}
-	f := fp.rs.Flags[key]
+// flagFacts is what the passes over all flags (cycles, cost, fingerprints)
+// need of a flag's model, so that they also run when the model of each
+// flag is gone once it is compiled (loadDirect).
+type flagFacts struct {
+	hash     uint64   // hasher.flag of the flag's model
+	segments []string // the segments its rules' inSegment conditions name, in order
+	prereqs  []Prerequisite
+}
+
+// factsOf reads the facts of a flag's model.
+func factsOf(f *Flag) flagFacts {
 	h := newHasher()
-	h.flag(&f)
+	h.flag(f)
+	facts := flagFacts{hash: h.sum(), prereqs: f.Prerequisites}
 	for _, r := range f.Rules {
 		for _, c := range r.Conditions {
 			if c.Operator != OpInSegment {
@@ -964,21 +1026,34 @@ func (fp *fingerprinter) flag(key string) uint64 {
 			}
 			for _, v := range c.Values {
 				name, _ := v.(string)
-				sh, ok := fp.segs[name]
-				if !ok {
-					seg := newHasher()
-					seg.segment(fp.rs.Segments[name])
-					sh = seg.d.Sum64()
-					fp.segs[name] = sh
-				}
-				h.u64(sh)
+				facts.segments = append(facts.segments, name)
 			}
 		}
 	}
-	for _, p := range f.Prerequisites {
+	return facts
+}
+
+func (fp *fingerprinter) flag(key string) uint64 {
+	if h, ok := fp.done[key]; ok {
+		return h
+	}
+	facts := fp.facts(key)
+	h := newHasher()
+	h.u64(facts.hash)
+	for _, name := range facts.segments {
+		sh, ok := fp.segs[name]
+		if !ok {
+			seg := newHasher()
+			seg.segment(fp.segments[name])
+			sh = seg.sum()
+			fp.segs[name] = sh
+		}
+		h.u64(sh)
+	}
+	for _, p := range facts.prereqs {
 		h.u64(fp.flag(p.Flag))
 	}
-	sum := h.d.Sum64()
+	sum := h.sum()
 	fp.done[key] = sum
 	return sum
 }

@@ -14,8 +14,11 @@ import (
 // the same byte stream. It is the fingerprint behind ChangedFlags and costs
 // far less than marshalling the model to JSON.
 type hasher struct {
-	d   xxhash.Digest
-	buf [9]byte
+	d xxhash.Digest
+	// buf[:n] gathers the parts, written to d when full: a Write per
+	// part costs more than hashing the part.
+	buf [128]byte
+	n   int
 }
 
 func newHasher() *hasher {
@@ -25,14 +28,35 @@ func newHasher() *hasher {
 }
 
 func (h *hasher) u64(v uint64) {
-	h.buf[0] = 'u'
-	binary.LittleEndian.PutUint64(h.buf[1:], v)
-	h.d.Write(h.buf[:])
+	if h.n+9 > len(h.buf) {
+		h.flush()
+	}
+	h.buf[h.n] = 'u'
+	binary.LittleEndian.PutUint64(h.buf[h.n+1:], v)
+	h.n += 9
 }
 
 func (h *hasher) str(s string) {
 	h.u64(uint64(len(s)))
-	h.d.WriteString(s)
+	if h.n+len(s) > len(h.buf) {
+		h.flush()
+		if len(s) > len(h.buf) {
+			h.d.WriteString(s)
+			return
+		}
+	}
+	h.n += copy(h.buf[h.n:], s)
+}
+
+func (h *hasher) flush() {
+	h.d.Write(h.buf[:h.n])
+	h.n = 0
+}
+
+// sum is the digest of everything written.
+func (h *hasher) sum() uint64 {
+	h.flush()
+	return h.d.Sum64()
 }
 
 func (h *hasher) boolean(b bool) {

@@ -38,6 +38,11 @@ func Parse(data []byte) (*Ruleset, error) {
 // Load parses and compiles a ruleset document in one step. It is the usual
 // way to turn bytes from a file or the flag service into an Evaluator.
 func Load(data []byte) (*Evaluator, error) {
+	if e := loadDirect(data); e != nil {
+		return e, nil
+	}
+	// Not a document loadDirect takes (or not a valid one): decode it
+	// into the model and compile that, which reports every problem.
 	rs, err := decode(data)
 	if err != nil {
 		return nil, err
@@ -48,7 +53,18 @@ func Load(data []byte) (*Evaluator, error) {
 // decode reads a document into the wire model, checking syntax, duplicate
 // keys, field names and JSON types. Semantic checks are Compile's.
 func decode(data []byte) (*Ruleset, error) {
-	d := &decoder{data: data, path: make([]pathSeg, 0, 16)}
+	return newDecoder(data).document()
+}
+
+func newDecoder(data []byte) *decoder {
+	return &decoder{data: data, path: make([]pathSeg, 0, 16), flagsAt: -1}
+}
+
+// document decodes the whole document. In direct mode (loadDirect) it
+// leaves the flags out of the model: it records their keys and where the
+// flags object is, for a second pass.
+func (d *decoder) document() (*Ruleset, error) {
+	data := d.data
 	switch d.peek() {
 	case 0:
 		return nil, &ValidationError{Message: "document is empty: expected a JSON object with schemaVersion and flags"}
@@ -84,6 +100,15 @@ func decode(data []byte) (*Ruleset, error) {
 		case "version":
 			rs.Version, err = d.str()
 		case "flags":
+			if d.direct {
+				d.flagsAt, d.keysOnly = d.pos, true
+				err = d.object(func(key string) error {
+					d.flagKeys = append(d.flagKeys, key)
+					return d.skipObject()
+				})
+				d.flagsEnd, d.keysOnly = d.pos, false
+				break
+			}
 			rs.Flags = map[string]Flag{}
 			err = d.object(func(key string) error {
 				f, err := d.flag()
@@ -208,7 +233,7 @@ func (d *decoder) flag() (Flag, error) {
 			b, err = d.boolean()
 			f.Enabled = &b
 		case "variants":
-			f.Variants = map[string]any{}
+			f.Variants = d.newMap(&d.variants)
 			err = d.object(func(name string) error {
 				v, err := d.plain()
 				f.Variants[name] = v
@@ -235,13 +260,13 @@ func (d *decoder) flag() (Flag, error) {
 				d.rules = append(d.rules, r)
 				return err
 			})
-			f.Rules = keep(&d.rules, base)
+			f.Rules = keep(d.views, &d.rules, base)
 		case "default":
 			var s Serve
 			s, err = d.serve()
 			f.Default = &s
 		case "metadata":
-			f.Metadata = map[string]any{}
+			f.Metadata = d.newMap(&d.metadata)
 			err = d.object(func(name string) error {
 				v, err := d.plain()
 				f.Metadata[name] = v
@@ -354,7 +379,7 @@ func (d *decoder) conditions() ([]Condition, error) {
 					d.vals = append(d.vals, v)
 					return err
 				})
-				c.Values = keep(&d.vals, base)
+				c.Values = keep(d.views, &d.vals, base)
 			case "negate":
 				c.Negate, err = d.boolean()
 			default:
@@ -368,7 +393,7 @@ func (d *decoder) conditions() ([]Condition, error) {
 		}
 		return d.required(seen[:], "operator")
 	})
-	return keep(&d.conds, base), err
+	return keep(d.views, &d.conds, base), err
 }
 
 func (d *decoder) serve() (Serve, error) {

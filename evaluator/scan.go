@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -30,11 +31,90 @@ type decoder struct {
 	// large ruleset repeats (variant names, country codes, operators,
 	// field names) are one allocation each, not one per occurrence.
 	interned map[string]string
+	recent   [512]string // a cache in front of interned (see intern)
 	// Scratch lists, reused for every list of their kind (see keep).
 	vals    []any
 	conds   []Condition
 	rules   []Rule
 	strList []string
+
+	// Direct mode (loadDirect): the first pass records the flag keys and
+	// where the flags object starts (flagsAt, -1 without one) and ends;
+	// the second decodes one flag at a time with views set, so that a
+	// flag's lists are views of the scratch lists and its variants and
+	// metadata maps are reused, all valid until reset.
+	direct             bool
+	keysOnly           bool // reading the flag keys: unique, not worth interning
+	views              bool
+	flagKeys           []string
+	flagsAt, flagsEnd  int
+	variants, metadata map[string]any
+}
+
+// newMap returns an empty map for a model's variants or metadata: a new
+// one, or in views mode the decoder's own *m, emptied.
+func (d *decoder) newMap(m *map[string]any) map[string]any {
+	if !d.views {
+		return map[string]any{}
+	}
+	if *m == nil {
+		*m = map[string]any{}
+	}
+	clear(*m)
+	return *m
+}
+
+// reset ends the life of the views handed out since the last reset: the
+// scratch lists are emptied (and zeroed, so nothing they held is kept
+// alive, and a view used after its reset reads zero values, which the
+// tests comparing loadDirect with Compile would notice).
+func (d *decoder) reset() {
+	clear(d.vals)
+	clear(d.conds)
+	clear(d.rules)
+	clear(d.strList)
+	d.vals, d.conds, d.rules, d.strList = d.vals[:0], d.conds[:0], d.rules[:0], d.strList[:0]
+}
+
+// errNotDirect stops loadDirect's decoding at something it leaves to the
+// full decoder.
+var errNotDirect = errors.New("evaluator: not for loadDirect")
+
+// skipObject moves past an object without building it, finding its end
+// by counting brackets outside strings. It checks nothing else: loadDirect
+// decodes every object it skipped, strictly, in its second pass.
+func (d *decoder) skipObject() error {
+	if d.peek() != '{' {
+		return errNotDirect
+	}
+	data, depth := d.data, 0
+	for i := d.pos; i < len(data); i++ {
+		switch data[i] {
+		case '"':
+			for {
+				j := bytes.IndexByte(data[i+1:], '"')
+				if j < 0 {
+					return errNotDirect
+				}
+				i += j + 1
+				escapes := 0
+				for k := i - 1; data[k] == '\\'; k-- {
+					escapes++
+				}
+				if escapes%2 == 0 {
+					break
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				d.pos = i + 1
+				return nil
+			}
+		}
+	}
+	return errNotDirect
 }
 
 // Interning bounds: strings up to maxInterned bytes, and at most
@@ -47,13 +127,23 @@ const (
 
 // intern returns raw as a string, shared with earlier occurrences.
 func (d *decoder) intern(raw []byte) string {
-	if len(raw) > maxInterned {
+	if len(raw) > maxInterned || len(raw) == 0 || d.keysOnly {
 		return string(raw)
 	}
+	// Most strings of a document are its field names and a few repeated
+	// values: a slot chosen from the length and the first and last bytes
+	// finds them for less than the map, which hashes the whole string.
+	x := uint(len(raw))*0x9E3779B1 ^ uint(raw[0])<<8 ^ uint(raw[len(raw)-1])<<16 ^ uint(raw[len(raw)/2])
+	slot := &d.recent[(x^x>>13)%uint(len(d.recent))]
+	if *slot == string(raw) {
+		return *slot
+	}
 	if s, ok := d.interned[string(raw)]; ok {
+		*slot = s
 		return s
 	}
 	s := string(raw)
+	*slot = s
 	if d.interned == nil {
 		d.interned = make(map[string]string, 256)
 	}
@@ -318,7 +408,7 @@ func (d *decoder) strs() ([]string, error) {
 		d.strList = append(d.strList, s)
 		return err
 	})
-	return keep(&d.strList, base), err
+	return keep(d.views, &d.strList, base), err
 }
 
 // keep returns the elements a list appended to *scratch after base, in a
@@ -328,10 +418,13 @@ func (d *decoder) strs() ([]string, error) {
 // the document, so decoding makes one allocation per list, not the series
 // of a growing slice. Taking the elements from base on keeps nested use
 // correct.
-func keep[T any](scratch *[]T, base int) []T {
+func keep[T any](views bool, scratch *[]T, base int) []T {
 	list := (*scratch)[base:]
 	if len(list) == 0 {
 		return nil
+	}
+	if views {
+		return slices.Clip(list) // left in place until reset
 	}
 	out := make([]T, len(list))
 	copy(out, list)

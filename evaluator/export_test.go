@@ -1,0 +1,4 @@
+package evaluator
+
+// LoadDirect is loadDirect, for the tests that compare it with Compile.
+var LoadDirect = loadDirect
