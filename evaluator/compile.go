@@ -230,10 +230,10 @@ func compile(rs *Ruleset, build bool) (*Evaluator, error) {
 		e.list[i] = &flag{key: key}
 	}
 	var model Flag // one copy reused: nothing compiled keeps a pointer to it
+	flags := root("flags")
 	for i, key := range e.keys {
 		model = rs.Flags[key]
-		fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build, hashing: rs.ValueHashing, probs: &probs}
-		fc.at = root(fc.path)
+		fc := &flagCompiler{e: e, at: flags.member(key), f: e.list[i], m: &model, all: rs.Flags, segments: segments, build: build, hashing: rs.ValueHashing, probs: &probs}
 		fc.compile(rs)
 	}
 	prereqs := func(key string) []Prerequisite { return rs.Flags[key].Prerequisites }
@@ -277,7 +277,7 @@ func compileSegments(rs *Ruleset, build bool, probs *problems) map[string]*segme
 // fingerprints (from each flag's facts and rs's segments) and the index
 // by key.
 func (e *Evaluator) finish(rs *Ruleset, facts func(key string) flagFacts) {
-	hashing := make(map[*flag]bool, len(e.list))
+	hashing := make(map[*flag]bool)
 	for _, f := range e.list {
 		f.hashing = f.usesHashing(hashing)
 	}
@@ -287,9 +287,9 @@ func (e *Evaluator) finish(rs *Ruleset, facts func(key string) flagFacts) {
 			f.fill(f.fixed, f.decide(nil, nil), false)
 		}
 	}
-	fp := fingerprinter{facts: facts, segments: rs.Segments, done: make(map[string]uint64, len(e.list)), segs: make(map[string]uint64)}
-	for i, key := range e.keys {
-		e.list[i].fingerprint = fp.flag(key)
+	fp := fingerprinter{keys: e.keys, facts: facts, segments: rs.Segments, done: make([]uint64, len(e.keys)), known: make([]bool, len(e.keys)), segs: make(map[string]uint64)}
+	for i := range e.keys {
+		e.list[i].fingerprint = fp.flag(i)
 		if e.list[i].hashing {
 			// The same digests mean other values under another salt.
 			h := newHasher()
@@ -302,11 +302,17 @@ func (e *Evaluator) finish(rs *Ruleset, facts func(key string) flagFacts) {
 }
 
 func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
+	return appendSortedKeys(make([]string, 0, len(m)), m)
+}
+
+// appendSortedKeys appends m's keys to keys in order: given room on the
+// stack, the few keys of a flag's variants or metadata cost nothing.
+func appendSortedKeys[V any](keys []string, m map[string]V) []string {
+	n := len(keys)
 	for k := range m {
 		keys = append(keys, k)
 	}
-	slices.Sort(keys)
+	slices.Sort(keys[n:])
 	return keys
 }
 
@@ -384,8 +390,7 @@ func compileConditions(p *loc, list []Condition, scope conditionScope) ([]condit
 // one part of the model and fills the matching part of f.
 type flagCompiler struct {
 	e        *Evaluator
-	path     string
-	at       loc // path, for building the places of the flag's parts
+	at       loc // flags.<key>, where the flag's problems are
 	f        *flag
 	m        *Flag
 	all      map[string]Flag
@@ -447,9 +452,10 @@ func (fc *flagCompiler) kind() error {
 	case m.Type.valid():
 		fc.f.typ = m.Type
 	case m.Type == 0:
-		return errorf(fc.path, "missing required field \"type\": %s", flagTypeHint)
+		return fc.at.problem("missing required field \"type\": %s", flagTypeHint)
 	default:
-		return errorf(fc.path+".type", "unknown flag type %d; %s", uint8(m.Type), flagTypeHint)
+		tp := fc.at.member("type")
+		return tp.problem("unknown flag type %d; %s", uint8(m.Type), flagTypeHint)
 	}
 	fc.f.enabled = fc.m.Enabled == nil || *fc.m.Enabled
 	fc.f.trackEvents = fc.m.TrackEvents
@@ -462,14 +468,16 @@ func (fc *flagCompiler) kind() error {
 func (fc *flagCompiler) variants() error {
 	m := fc.m
 	if len(m.Variants) == 0 {
-		return errorf(fc.path+".variants", "a flag needs at least one variant")
+		vp := fc.at.member("variants")
+		return vp.problem("a flag needs at least one variant")
 	}
 	vp := fc.at.member("variants")
 	fc.f.variants = make([]variant, 0, len(m.Variants))
 	if m.Type == TypeInteger {
 		fc.f.asF64 = make([]any, 0, len(m.Variants))
 	}
-	for _, name := range sortedKeys(m.Variants) {
+	var room [8]string
+	for _, name := range appendSortedKeys(room[:0], m.Variants) {
 		if name == "" {
 			return vp.problem("a variant name must not be empty")
 		}
@@ -703,7 +711,8 @@ func (fc *flagCompiler) metadata(rs *Ruleset) error {
 		entries = make([]metaEntry, 0, n) // at most n: an identity key may replace the flag's own
 	}
 	mp := fc.at.member("metadata")
-	for _, k := range sortedKeys(m.Metadata) {
+	var room [8]string
+	for _, k := range appendSortedKeys(room[:0], m.Metadata) {
 		kp := mp.member(k)
 		v, err := metadataValue(&kp, m.Metadata[k])
 		if err != nil {
@@ -927,35 +936,37 @@ func (e *Evaluator) checkCycles(prereqs func(key string) []Prerequisite) error {
 		active
 		done
 	)
-	state := make(map[string]int, len(e.keys))
+	state := make([]uint8, len(e.keys)) // by position in e.keys
 	var stack []string
-	var visit func(key string) error
-	visit = func(key string) error {
-		state[key] = active
+	var visit func(at int) error
+	visit = func(at int) error {
+		key := e.keys[at]
+		state[at] = active
 		stack = append(stack, key)
 		for i, p := range prereqs(key) {
-			if p.Flag == key {
+			next, ok := slices.BinarySearch(e.keys, p.Flag)
+			if !ok || p.Flag == key {
 				continue // reported by the flag's own prerequisites step
 			}
-			switch state[p.Flag] {
+			switch state[next] {
 			case active:
 				start := slices.Index(stack, p.Flag)
 				cycle := append(slices.Clone(stack[start:]), p.Flag)
 				return errorf(pathIndex(pathKey("flags", key)+".prerequisites", i)+".flag",
 					"prerequisite cycle %s; remove one of these prerequisites", strings.Join(cycle, " → "))
 			case unvisited:
-				if err := visit(p.Flag); err != nil {
+				if err := visit(next); err != nil {
 					return err
 				}
 			}
 		}
 		stack = stack[:len(stack)-1]
-		state[key] = done
+		state[at] = done
 		return nil
 	}
-	for _, key := range e.keys {
-		if state[key] == unvisited {
-			if err := visit(key); err != nil {
+	for at := range e.keys {
+		if state[at] == unvisited {
+			if err := visit(at); err != nil {
 				return err
 			}
 		}
@@ -973,23 +984,24 @@ const maxPrerequisiteEvaluations = 1000
 // checkPrerequisiteCost rejects a flag whose prerequisites, counted with
 // repeats, exceed maxPrerequisiteEvaluations. It runs after checkCycles.
 func checkPrerequisiteCost(keys []string, prereqs func(key string) []Prerequisite) error {
-	cost := make(map[string]int, len(keys))
-	var of func(key string) int
-	of = func(key string) int {
-		if c, ok := cost[key]; ok {
+	cost := make([]int32, len(keys)) // by position in keys; 0 until known
+	var of func(at int) int32
+	of = func(at int) int32 {
+		if c := cost[at]; c > 0 {
 			return c
 		}
-		c := 1
+		key := keys[at]
+		c := int32(1)
 		for _, p := range prereqs(key) {
-			if _, ok := slices.BinarySearch(keys, p.Flag); ok && p.Flag != key {
-				c = min(c+of(p.Flag), maxPrerequisiteEvaluations+1) // saturate: no overflow
+			if next, ok := slices.BinarySearch(keys, p.Flag); ok && p.Flag != key {
+				c = min(c+of(next), maxPrerequisiteEvaluations+1) // saturate: no overflow
 			}
 		}
-		cost[key] = c
+		cost[at] = c
 		return c
 	}
-	for _, key := range keys {
-		if of(key) > maxPrerequisiteEvaluations {
+	for at, key := range keys {
+		if of(at) > maxPrerequisiteEvaluations {
 			return errorf(pathKey("flags", key)+".prerequisites", "evaluating this flag would evaluate more than %d flags through its prerequisites (prerequisites that share prerequisites multiply); make the chain shorter, or list the flags it needs directly", maxPrerequisiteEvaluations)
 		}
 	}
@@ -999,9 +1011,11 @@ func checkPrerequisiteCost(keys []string, prereqs func(key string) []Prerequisit
 // fingerprinter hashes each flag's definition together with the segments and
 // prerequisites it depends on, so ChangedFlags sees indirect changes too.
 type fingerprinter struct {
+	keys     []string // sorted
 	facts    func(key string) flagFacts
 	segments map[string]Segment
-	done     map[string]uint64
+	done     []uint64 // by position in keys, when known
+	known    []bool
 	segs     map[string]uint64
 }
 
@@ -1033,11 +1047,12 @@ func factsOf(f *Flag) flagFacts {
 	return facts
 }
 
-func (fp *fingerprinter) flag(key string) uint64 {
-	if h, ok := fp.done[key]; ok {
-		return h
+// flag is the fingerprint of the flag at position at of keys.
+func (fp *fingerprinter) flag(at int) uint64 {
+	if fp.known[at] {
+		return fp.done[at]
 	}
-	facts := fp.facts(key)
+	facts := fp.facts(fp.keys[at])
 	h := newHasher()
 	h.u64(facts.hash)
 	for _, name := range facts.segments {
@@ -1051,9 +1066,10 @@ func (fp *fingerprinter) flag(key string) uint64 {
 		h.u64(sh)
 	}
 	for _, p := range facts.prereqs {
-		h.u64(fp.flag(p.Flag))
+		next, _ := slices.BinarySearch(fp.keys, p.Flag) // a flag: Compile checked
+		h.u64(fp.flag(next))
 	}
 	sum := h.sum()
-	fp.done[key] = sum
+	fp.done[at], fp.known[at] = sum, true
 	return sum
 }

@@ -25,6 +25,11 @@ func loadDirect(data []byte) *Evaluator {
 	}
 	keys := d.flagKeys
 	slices.Sort(keys)
+	for i := 1; i < len(keys); i++ {
+		if keys[i] == keys[i-1] {
+			return nil // a duplicate key, reported by the full decoder
+		}
+	}
 	if len(keys) > 0 && keys[0] == "" {
 		return nil
 	}
@@ -46,15 +51,17 @@ func loadDirect(data []byte) *Evaluator {
 	var deferred []deferredPrereq
 	if d.flagsAt >= 0 {
 		d.pos, d.path = d.flagsAt, append(d.path[:0], pathSeg{key: "flags"})
-		d.views = true
+		d.views, d.uniqueKeys = true, true
+		var m Flag // reused, as the compiler is: nothing compiled points to either
+		flags := root("flags")
+		fc := &flagCompiler{e: e, m: &m, segments: segments, build: true, hashing: rs.ValueHashing, probs: &probs, deferred: &deferred}
 		err = d.object(func(key string) error {
 			i, _ := slices.BinarySearch(keys, key)
-			m, err := d.flag()
-			if err != nil || len(d.probs.list) > 0 {
+			var err error
+			if m, err = d.flag(); err != nil || len(d.probs.list) > 0 {
 				return errNotDirect
 			}
-			fc := &flagCompiler{e: e, path: pathKey("flags", key), f: e.list[i], m: &m, segments: segments, build: true, hashing: rs.ValueHashing, probs: &probs, deferred: &deferred}
-			fc.at = root(fc.path)
+			fc.at, fc.f = flags.member(key), e.list[i]
 			fc.compile(rs)
 			if len(probs.list) > 0 {
 				return errNotDirect

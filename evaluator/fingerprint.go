@@ -89,7 +89,8 @@ func (h *hasher) value(v any) {
 	case map[string]any:
 		h.u64(0xA3)
 		h.u64(uint64(len(t)))
-		for _, k := range sortedKeys(t) {
+		var room [8]string
+		for _, k := range appendSortedKeys(room[:0], t) {
 			h.str(k)
 			h.value(t[k])
 		}

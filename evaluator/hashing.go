@@ -365,6 +365,8 @@ func conditionsHash(conds []condition) bool {
 // visited once (without it, chains of shared prerequisites took
 // exponential time). Compile has rejected cycles, so the recursion ends.
 func (f *flag) usesHashing(done map[*flag]bool) bool {
+	// Only flags with prerequisites go in the memo: the others are known
+	// from their own targets and rules, and most flags have none.
 	if v, ok := done[f]; ok {
 		return v
 	}
@@ -375,7 +377,9 @@ func (f *flag) usesHashing(done map[*flag]bool) bool {
 	for i := 0; !v && i < len(f.prereqs); i++ {
 		v = f.prereqs[i].flag.usesHashing(done)
 	}
-	done[f] = v
+	if len(f.prereqs) > 0 {
+		done[f] = v
+	}
 	return v
 }
 

@@ -101,12 +101,12 @@ func (d *decoder) document() (*Ruleset, error) {
 			rs.Version, err = d.str()
 		case "flags":
 			if d.direct {
-				d.flagsAt, d.keysOnly = d.pos, true
+				d.flagsAt, d.uniqueKeys = d.pos, true
 				err = d.object(func(key string) error {
 					d.flagKeys = append(d.flagKeys, key)
 					return d.skipObject()
 				})
-				d.flagsEnd, d.keysOnly = d.pos, false
+				d.flagsEnd = d.pos
 				break
 			}
 			rs.Flags = map[string]Flag{}
@@ -423,16 +423,20 @@ func (d *decoder) rollout() (Rollout, error) {
 		switch key {
 		case "variants":
 			seen[0] = true
+			base := len(d.weights)
 			err = d.array(func(int) error {
 				w, err := d.weighted()
-				ro.Variants = append(ro.Variants, w)
+				d.weights = append(d.weights, w)
 				return err
 			})
+			ro.Variants = keep(d.views, &d.weights, base)
 		case "bucketBy":
 			ro.BucketBy, err = d.str()
 		case "seed":
 			var seed string
+			d.noIntern = true // seeds are most often one per flag
 			seed, err = d.str()
+			d.noIntern = false
 			ro.Seed = &seed
 		case "algorithm":
 			ro.Algorithm, err = d.str()

@@ -30,21 +30,26 @@ type decoder struct {
 	// interned holds short strings already read, so that the values a
 	// large ruleset repeats (variant names, country codes, operators,
 	// field names) are one allocation each, not one per occurrence.
-	interned map[string]string
-	recent   [512]string // a cache in front of interned (see intern)
+	interned map[string]any // each string boxed once (see internBox)
+	strStart int            // where the string stringBody last read starts
+	recent   [512]any       // a cache in front of interned
 	// Scratch lists, reused for every list of their kind (see keep).
 	vals    []any
 	conds   []Condition
 	rules   []Rule
 	strList []string
+	weights []WeightedVariant
 
 	// Direct mode (loadDirect): the first pass records the flag keys and
 	// where the flags object starts (flagsAt, -1 without one) and ends;
 	// the second decodes one flag at a time with views set, so that a
 	// flag's lists are views of the scratch lists and its variants and
 	// metadata maps are reused, all valid until reset.
-	direct             bool
-	keysOnly           bool // reading the flag keys: unique, not worth interning
+	direct   bool
+	noIntern bool // reading a string that is seldom repeated: a flag key, a rollout seed
+	// uniqueKeys tells the next object not to check its keys for
+	// duplicates: loadDirect sorts the flag keys and checks them itself.
+	uniqueKeys         bool
 	views              bool
 	flagKeys           []string
 	flagsAt, flagsEnd  int
@@ -73,7 +78,8 @@ func (d *decoder) reset() {
 	clear(d.conds)
 	clear(d.rules)
 	clear(d.strList)
-	d.vals, d.conds, d.rules, d.strList = d.vals[:0], d.conds[:0], d.rules[:0], d.strList[:0]
+	clear(d.weights)
+	d.vals, d.conds, d.rules, d.strList, d.weights = d.vals[:0], d.conds[:0], d.rules[:0], d.strList[:0], d.weights[:0]
 }
 
 // errNotDirect stops loadDirect's decoding at something it leaves to the
@@ -127,30 +133,41 @@ const (
 
 // intern returns raw as a string, shared with earlier occurrences.
 func (d *decoder) intern(raw []byte) string {
-	if len(raw) > maxInterned || len(raw) == 0 || d.keysOnly {
-		return string(raw)
+	if v := d.internBox(raw); v != nil {
+		return v.(string)
+	}
+	return string(raw)
+}
+
+// internBox returns raw as a string in an interface value, shared with
+// earlier occurrences, so that a repeated value decoded into an any (a
+// condition's values) costs no allocation either; nil for a string that
+// is not interned (too long, or the table is full).
+func (d *decoder) internBox(raw []byte) any {
+	if len(raw) > maxInterned || len(raw) == 0 || d.noIntern {
+		return nil
 	}
 	// Most strings of a document are its field names and a few repeated
-	// values: a slot chosen from the length and the first and last bytes
-	// finds them for less than the map, which hashes the whole string.
+	// values: a slot chosen from the length and three of the bytes finds
+	// them for less than the map, which hashes the whole string.
 	x := uint(len(raw))*0x9E3779B1 ^ uint(raw[0])<<8 ^ uint(raw[len(raw)-1])<<16 ^ uint(raw[len(raw)/2])
 	slot := &d.recent[(x^x>>13)%uint(len(d.recent))]
-	if *slot == string(raw) {
+	if s, ok := (*slot).(string); ok && s == string(raw) {
 		return *slot
 	}
-	if s, ok := d.interned[string(raw)]; ok {
-		*slot = s
-		return s
+	if v, ok := d.interned[string(raw)]; ok {
+		*slot = v
+		return v
 	}
-	s := string(raw)
-	*slot = s
+	var v any = string(raw)
 	if d.interned == nil {
-		d.interned = make(map[string]string, 256)
+		d.interned = make(map[string]any, 256)
 	}
 	if len(d.interned) < maxInternedCount {
-		d.interned[s] = s
+		d.interned[v.(string)] = v
 	}
-	return s
+	*slot = v
+	return v
 }
 
 // recover records err, a shape problem of the value at start, and skips
@@ -267,6 +284,10 @@ func (d *decoder) wrongType(want string) error {
 // positioned at its value and the key pushed on the path. member must
 // consume the value. Duplicate keys are rejected.
 func (d *decoder) object(member func(key string) error) error {
+	// Small objects are checked for duplicates by scanning, large by a set
+	// (loadDirect checks the flag keys itself: see uniqueKeys).
+	checkDups := !d.uniqueKeys
+	d.uniqueKeys = false
 	if d.peek() != '{' {
 		return d.wrongType("an object")
 	}
@@ -278,7 +299,6 @@ func (d *decoder) object(member func(key string) error) error {
 		d.pos++
 		return nil
 	}
-	// Small objects are checked for duplicates by scanning, large by a set.
 	var small [16]string
 	seen := small[:0]
 	var set map[string]struct{}
@@ -286,22 +306,26 @@ func (d *decoder) object(member func(key string) error) error {
 		if d.peek() != '"' {
 			return d.syntax("expected a string key")
 		}
+		d.noIntern = !checkDups // the flag keys: unique, not worth interning
 		key, err := d.rawString()
+		d.noIntern = false
 		if err != nil {
 			return err
 		}
 		d.path = append(d.path, pathSeg{key: key})
 		dup := false
-		if set == nil && len(seen) == cap(small) {
+		switch {
+		case !checkDups:
+		case set == nil && len(seen) == cap(small):
 			set = make(map[string]struct{}, 4*len(seen))
 			for _, k := range seen {
 				set[k] = struct{}{}
 			}
-		}
-		if set != nil {
+			fallthrough
+		case set != nil:
 			_, dup = set[key]
 			set[key] = struct{}{}
-		} else {
+		default:
 			for _, k := range seen {
 				if k == key {
 					dup = true
@@ -454,7 +478,7 @@ func (d *decoder) plain() (any, error) {
 		})
 		return a, err
 	case c == '"':
-		return d.rawString()
+		return d.stringAny()
 	case c == '-' || (c >= '0' && c <= '9'):
 		return d.rawNumber()
 	case d.literal("true"):
@@ -502,7 +526,47 @@ func isIdentByte(c byte) bool {
 // escapes are sliced directly; others are decoded by encoding/json for
 // exact escape and surrogate handling.
 func (d *decoder) rawString() (string, error) {
+	body, err := d.stringBody()
+	if body == nil || err != nil {
+		return d.unescape(err)
+	}
+	return d.intern(body), nil
+}
+
+// stringAny reads a string into an interface value, boxed once per
+// interned string.
+func (d *decoder) stringAny() (any, error) {
+	body, err := d.stringBody()
+	if body == nil || err != nil {
+		return d.unescape(err)
+	}
+	if v := d.internBox(body); v != nil {
+		return v, nil
+	}
+	return string(body), nil
+}
+
+// unescape finishes a string that stringBody did not: one with escapes
+// or invalid UTF-8, whose token ends at d.pos (err is stringBody's).
+func (d *decoder) unescape(err error) (string, error) {
+	if err != nil {
+		return "", err
+	}
+	start := d.strStart
+	var out string
+	if err := json.Unmarshal(d.data[start:d.pos], &out); err != nil {
+		d.pos = start
+		return "", d.syntax("invalid escape in a string")
+	}
+	return out, nil
+}
+
+// stringBody reads a string token and returns what is between its
+// quotes, or nil (with the token's start in d.strStart) when it has
+// escapes or is not valid UTF-8.
+func (d *decoder) stringBody() ([]byte, error) {
 	start := d.pos
+	d.strStart = start
 	d.pos++ // opening quote
 	simple := true
 	for d.pos < len(d.data) {
@@ -512,24 +576,19 @@ func (d *decoder) rawString() (string, error) {
 			d.pos++
 			raw := d.data[start:d.pos]
 			if simple && utf8.Valid(raw) {
-				return d.intern(raw[1 : len(raw)-1]), nil
+				return raw[1 : len(raw)-1], nil
 			}
-			var out string
-			if err := json.Unmarshal(raw, &out); err != nil {
-				d.pos = start
-				return "", d.syntax("invalid escape in a string")
-			}
-			return out, nil
+			return nil, nil
 		case c == '\\':
 			simple = false
 			d.pos += 2
 		case c < 0x20:
-			return "", d.syntax("control character in a string (escape it)")
+			return nil, d.syntax("control character in a string (escape it)")
 		default:
 			d.pos++
 		}
 	}
-	return "", d.syntax("unterminated string")
+	return nil, d.syntax("unterminated string")
 }
 
 // rawNumber reads a JSON number, checking its grammar.
