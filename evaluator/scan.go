@@ -565,31 +565,48 @@ func (d *decoder) unescape(err error) (string, error) {
 // quotes, or nil (with the token's start in d.strStart) when it has
 // escapes or is not valid UTF-8.
 func (d *decoder) stringBody() ([]byte, error) {
-	start := d.pos
+	data, start := d.data, d.pos
 	d.strStart = start
-	d.pos++ // opening quote
-	simple := true
-	for d.pos < len(d.data) {
-		c := d.data[d.pos]
-		switch {
+	simple, ascii := true, true
+	i := start + 1 // after the opening quote
+	for i < len(data) {
+		for i < len(data) && plainByte[data[i]] {
+			i++
+		}
+		if i >= len(data) {
+			break
+		}
+		switch c := data[i]; {
 		case c == '"':
-			d.pos++
-			raw := d.data[start:d.pos]
-			if simple && utf8.Valid(raw) {
-				return raw[1 : len(raw)-1], nil
+			d.pos = i + 1
+			body := data[start+1 : i]
+			if simple && (ascii || utf8.Valid(body)) {
+				return body, nil
 			}
 			return nil, nil
 		case c == '\\':
 			simple = false
-			d.pos += 2
+			i += 2
 		case c < 0x20:
+			d.pos = i
 			return nil, d.syntax("control character in a string (escape it)")
-		default:
-			d.pos++
+		default: // a byte of a multi-byte character
+			ascii = false
+			i++
 		}
 	}
+	d.pos = i
 	return nil, d.syntax("unterminated string")
 }
+
+// plainByte marks the bytes a string holds as they are: printable ASCII
+// other than the quote and the backslash.
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c < 0x80; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
 
 // rawNumber reads a JSON number, checking its grammar.
 func (d *decoder) rawNumber() (json.Number, error) {
