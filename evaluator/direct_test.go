@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strconv"
 	"testing"
@@ -232,4 +233,28 @@ func FuzzLoadDirect(f *testing.F) {
 			t.Fatal("the direct path built other flags")
 		}
 	})
+}
+
+// TestLoadAllocatesLittle guards Load's allocation (SPEC 7: at most 3x
+// the document for the 10 000-flag document; 2.95x when measured): a
+// 2 000-flag document of the same shape must stay under 3.5x, which a
+// Load that fell back to decoding the whole model (about 10x) or lost
+// its reused scratch space (4x and more) would not.
+func TestLoadAllocatesLittle(t *testing.T) {
+	doc := benchDocument(t, 2000)
+	if _, err := evaluator.Load(doc); err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	ev, err := evaluator.Load(doc)
+	runtime.ReadMemStats(&after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.KeepAlive(ev)
+	if ratio := float64(after.TotalAlloc-before.TotalAlloc) / float64(len(doc)); ratio > 3.5 {
+		t.Errorf("Load allocated %.2fx the document, want at most 3.5x", ratio)
+	}
 }
