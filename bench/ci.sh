@@ -42,4 +42,11 @@ trap 'rm -rf "$fleet_out"' EXIT
   timeout 60 go run . -n 50 -changes 2 -outages 1s -observe 5s -timeout 15s \
     -out "$fleet_out/fleet.md" -svg "$fleet_out/fleet.svg")
 
+# Load in a fresh process (bench/switchyard/cmd/loadmem), once, on a
+# 1 000-flag document: a smoke run, never a performance check.
+printf '\n== bench/switchyard/cmd/loadmem: smoke run (1 000 flags)\n'
+(cd .. && go test ./evaluator -run '^TestWriteLoadDocument$' -count=1 \
+  -args -write-load-doc "$fleet_out/load.json" -load-doc-flags 1000 >/dev/null)
+(cd switchyard && go run ./cmd/loadmem -runs 1 "$fleet_out/load.json")
+
 printf '\nbench CI passed\n'

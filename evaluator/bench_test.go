@@ -2,7 +2,9 @@ package evaluator_test
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
+	"os"
 	"runtime"
 	"strconv"
 	"testing"
@@ -315,5 +317,23 @@ func BenchmarkHashed(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+var (
+	writeLoadDoc = flag.String("write-load-doc", "", "TestWriteLoadDocument writes BenchmarkLoad's document to this file")
+	loadDocFlags = flag.Int("load-doc-flags", 10000, "how many flags TestWriteLoadDocument's document has")
+)
+
+// TestWriteLoadDocument writes the document BenchmarkLoad loads, for
+// measuring Load in a fresh process (bench/cmd/loadmem):
+//
+//	go test ./evaluator -run TestWriteLoadDocument -args -write-load-doc /tmp/doc.json [-load-doc-flags 100000]
+func TestWriteLoadDocument(t *testing.T) {
+	if *writeLoadDoc == "" {
+		t.Skip("no -write-load-doc")
+	}
+	if err := os.WriteFile(*writeLoadDoc, benchDocument(t, *loadDocFlags), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
