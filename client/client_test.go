@@ -1563,3 +1563,26 @@ func TestShortCredentialsAreRejected(t *testing.T) {
 	assert.ErrorContains(t, err, "ClientSecretFunc returned a secret of 4 bytes")
 	assert.Empty(t, requestsTo(srv, clienttest.EndpointToken), "no token request with a secret that cannot be redacted")
 }
+
+// TestStreamReconnectionTime: the retry field a service sends reaches the
+// caller through the error the stream ends with, which still says why it
+// ended; without one there is none.
+func TestStreamReconnectionTime(t *testing.T) {
+	t.Parallel()
+	for _, retry := range []time.Duration{0, 15 * time.Second} {
+		t.Run(retry.String(), func(t *testing.T) {
+			t.Parallel()
+			ctx := testContext(t)
+			srv, _ := newServer(t, clienttest.Options{StreamRetry: retry})
+			c := newClient(t, srv)
+			events, done := stream(ctx, c, "")
+			nextEvent(t, events)
+			srv.DropStreams()
+			err := streamResult(t, done, 3*time.Second)
+			require.ErrorIs(t, err, client.ErrStreamClosed)
+			d, ok := client.ReconnectionTime(err)
+			require.Equal(t, retry > 0, ok)
+			require.Equal(t, retry, d)
+		})
+	}
+}

@@ -46,7 +46,9 @@ var (
 // stream is silent for Config.StreamIdleTimeout. lastEventID resumes after
 // a known version. It always returns a non-nil error: ctx's error,
 // handle's, ErrStreamClosed, ErrStreamIdle, a *StatusError when the stream
-// could not be opened, or a transport error.
+// could not be opened, or a transport error. When the service set a
+// reconnection time (the SSE retry field), ReconnectionTime reads it from
+// the error.
 func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(StreamEvent) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -91,18 +93,7 @@ func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(Str
 	for {
 		ev, err := reader.Next()
 		if err != nil {
-			// A cancelled request can surface as a clean end of the body
-			// (HTTP/1.1 over TLS does): the cause comes first.
-			if cause := context.Cause(ctx); cause != nil {
-				return cause
-			}
-			if errors.Is(err, io.EOF) {
-				return ErrStreamClosed
-			}
-			if errors.Is(err, sse.ErrTooLarge) {
-				return fmt.Errorf("%w: a stream event exceeds the %d-byte limit (Config.MaxRulesetBytes)", ErrTooLarge, c.cfg.MaxRulesetBytes)
-			}
-			return streamErr(ctx, fmt.Errorf("client: ruleset stream: %w", err))
+			return paced(reader, streamEndErr(ctx, err, c.cfg.MaxRulesetBytes))
 		}
 		out := StreamEvent{Type: ev.Type, Data: ev.Data}
 		var ok bool
@@ -110,9 +101,55 @@ func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(Str
 			out.InvalidID = true
 		}
 		if err := handle(out); err != nil {
-			return err
+			return paced(reader, err)
 		}
 	}
+}
+
+// streamEndErr is the error a stream that stopped reading ends with.
+func streamEndErr(ctx context.Context, err error, limit int64) error {
+	// A cancelled request can surface as a clean end of the body (HTTP/1.1
+	// over TLS does): the cause comes first.
+	if cause := context.Cause(ctx); cause != nil {
+		return cause
+	}
+	if errors.Is(err, io.EOF) {
+		return ErrStreamClosed
+	}
+	if errors.Is(err, sse.ErrTooLarge) {
+		return fmt.Errorf("%w: a stream event exceeds the %d-byte limit (Config.MaxRulesetBytes)", ErrTooLarge, limit)
+	}
+	return streamErr(ctx, fmt.Errorf("client: ruleset stream: %w", err))
+}
+
+// paced adds to err the reconnection time the stream set, if it set one.
+func paced(r *sse.Reader, err error) error {
+	if d, ok := r.Retry(); ok {
+		return &streamEnd{err: err, retry: d}
+	}
+	return err
+}
+
+// streamEnd is the end of a stream whose service set a reconnection time.
+type streamEnd struct {
+	err   error
+	retry time.Duration
+}
+
+func (e *streamEnd) Error() string { return e.err.Error() }
+func (e *streamEnd) Unwrap() error { return e.err }
+
+// ReconnectionTime returns the reconnection time the service set on the
+// stream that ended with err, with the SSE retry field (milliseconds, in
+// digits only; other values are ignored, as the standard says); ok is
+// false if it set none. The provider spreads its reconnections over at
+// least that long: a service can pace its clients after a restart.
+func ReconnectionTime(err error) (d time.Duration, ok bool) {
+	var end *streamEnd
+	if errors.As(err, &end) {
+		return end.retry, true
+	}
+	return 0, false
 }
 
 // streamErr prefers the reason the stream's context was cancelled (the

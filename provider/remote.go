@@ -622,8 +622,16 @@ func (r *remoteRun) watchStale(ctx context.Context) {
 
 // streamLoop keeps the stream open, reconnecting with its own backoff.
 // While it is down the polling loop takes over.
+//
+// A service may set a reconnection time (the SSE retry field): from then
+// on each reconnection is spread at random over at least that long
+// (capped at backoff.MaxRetryAfter), so that a fleet of providers does not
+// come back in the same second after the service restarts. Without one,
+// the backoff alone decides (SPEC 3: full jitter from 1 s, starting again
+// from the first step after a stream open 30 s).
 func (r *remoteRun) streamLoop(ctx context.Context) {
 	b := backoff.Backoff{Base: r.s.timing.backoffBase, Max: r.s.timing.backoffMax, Rand: r.s.timing.rand}
+	var pace time.Duration // the service's reconnection time; 0 for none
 	for ctx.Err() == nil {
 		r.mu.Lock()
 		last := r.lastEventID
@@ -660,7 +668,14 @@ func (r *remoteRun) streamLoop(ctx context.Context) {
 		if !opened.IsZero() && time.Since(opened) >= StreamHealthyAfter {
 			b.Reset()
 		}
+		if d, ok := client.ReconnectionTime(err); ok {
+			pace = min(d, backoff.MaxRetryAfter)
+		}
+		ceiling := b.Ceiling()
 		wait := b.Next()
+		if pace > ceiling {
+			wait = time.Duration(r.s.timing.rand() * float64(pace))
+		}
 		switch {
 		case errors.Is(err, client.ErrInvalidCredentials):
 			r.report(err)

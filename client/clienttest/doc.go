@@ -97,6 +97,7 @@
 // document, split on CR, LF or CRLF), unless Last-Event-ID equals the
 // current ID; any other Last-Event-ID gets the full document. "invalidate"
 // events carry data {} and no id. A heartbeat is the single line ":".
+// With Options.StreamRetry, every stream starts with a retry field.
 // The stream ends (a clean end of the chunked body) when the request's
 // context is done, on Close, Stop, DropStreams, RemoveRuleset of its
 // environment, or revocation of its credential.

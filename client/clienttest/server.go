@@ -75,6 +75,12 @@ type Options struct {
 	// the envelope. The zero value serves documents unsigned.
 	// Server.SetSigningKey changes it later (a key rotation).
 	SigningKey signing.PrivateKey
+	// StreamRetry, when positive, is sent at the start of every stream as
+	// the SSE retry field (in milliseconds): the reconnection time a
+	// service sets to pace its clients. The provider then spreads its
+	// reconnections over at least that long. Zero sends none, as the
+	// protocol's service does not.
+	StreamRetry time.Duration
 }
 
 // StreamIDMode selects what a ruleset event's id is.

@@ -134,6 +134,11 @@ func (s *Server) serveStream(w *responseWriter, r *http.Request, env string) {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	if d := s.opts.StreamRetry; d > 0 {
+		if _, err := fmt.Fprintf(w, "retry: %d\n\n", d.Milliseconds()); err != nil {
+			return
+		}
+	}
 	rc := http.NewResponseController(w)
 	if rc.Flush() != nil {
 		return

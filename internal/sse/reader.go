@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Event is one dispatched event.
@@ -29,6 +30,8 @@ type Reader struct {
 	br      *bufio.Reader
 	max     int
 	lastID  string
+	retry   time.Duration
+	retried bool // a retry field was read
 	line    []byte
 	pending [][]byte // lines split on a bare CR, not yet processed
 	eof     bool
@@ -45,6 +48,15 @@ func NewReader(r io.Reader, maxEventBytes int) *Reader {
 // LastEventID returns the last event ID seen, to send as Last-Event-ID when
 // reconnecting.
 func (r *Reader) LastEventID() string { return r.lastID }
+
+// Retry returns the reconnection time the stream last set with a retry
+// field; ok is false if it set none.
+func (r *Reader) Retry() (d time.Duration, ok bool) { return r.retry, r.retried }
+
+// maxRetry bounds the retry field's value (about 24 days, so the
+// milliseconds fit a Duration on any platform); a larger or malformed
+// value is ignored, as the standard ignores one that is not all digits.
+const maxRetry = 1<<31 - 1
 
 // Next returns the next event. At the end of the stream it returns io.EOF
 // (an event without its terminating blank line is discarded, as the
@@ -96,9 +108,11 @@ func (r *Reader) Next() (Event, error) {
 			if bytes.IndexByte(value, 0) < 0 {
 				r.lastID = string(value)
 			}
-		default:
-			// "retry" and unknown fields are ignored: reconnection delays are
-			// the client's backoff policy.
+		case "retry":
+			if ms, ok := digits(value); ok && ms <= maxRetry {
+				r.retry, r.retried = time.Duration(ms)*time.Millisecond, true
+			}
+		default: // unknown fields are ignored
 		}
 	}
 }
@@ -147,4 +161,19 @@ func (r *Reader) readLine() ([]byte, error) {
 	parts := bytes.Split(line, []byte{'\r'})
 	r.pending = append(r.pending[:0], parts[1:]...)
 	return parts[0], nil
+}
+
+// digits reads a decimal number of ASCII digits only, as the standard's
+// retry field must be; ok is false for anything else or an overflow.
+func digits(v []byte) (n int64, ok bool) {
+	if len(v) == 0 || len(v) > 18 {
+		return 0, false
+	}
+	for _, c := range v {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n, true
 }

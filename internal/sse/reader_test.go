@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 )
 
 func readAll(t *testing.T, stream string, limit int) ([]Event, error) {
@@ -100,5 +101,39 @@ func TestOnCommentAndLastEventID(t *testing.T) {
 	}
 	if comments != 2 {
 		t.Errorf("OnComment called %d times, want 2", comments)
+	}
+}
+
+// TestRetry: the retry field sets the reconnection time when its value is
+// ASCII digits only (milliseconds), and is ignored otherwise, as the
+// standard says; it needs no event of its own and the last one wins.
+func TestRetry(t *testing.T) {
+	for _, c := range []struct {
+		stream string
+		want   time.Duration
+		set    bool
+	}{
+		{"retry: 15000\n\n", 15 * time.Second, true},
+		{"retry:250\ndata: x\n\n", 250 * time.Millisecond, true},
+		{"retry: 0\n\n", 0, true},
+		{"retry: 1000\n\nretry: 2000\n\n", 2 * time.Second, true},
+		{"retry: 1000\n\nretry: soon\n\n", time.Second, true},
+		{"retry: 10s\n\n", 0, false},
+		{"retry: -1\n\n", 0, false},
+		{"retry: 1.5\n\n", 0, false},
+		{"retry: \n\n", 0, false},
+		{"retry: 99999999999999999999\n\n", 0, false},
+		{"retry: 2147483648\n\n", 0, false}, // over the bound
+		{"data: x\n\n", 0, false},
+	} {
+		r := NewReader(strings.NewReader(c.stream), 1<<20)
+		for {
+			if _, err := r.Next(); err != nil {
+				break
+			}
+		}
+		if d, ok := r.Retry(); d != c.want || ok != c.set {
+			t.Errorf("%q: Retry() = %v, %v; want %v, %v", c.stream, d, ok, c.want, c.set)
+		}
 	}
 }
