@@ -85,8 +85,8 @@ func document(tenant, version string, flags int, probe bool) []byte {
 
 // newFleet starts the double with version v0 for every tenant, and n
 // providers, initialising at most parallel at once.
-func newFleet(ctx context.Context, n, flags, parallel int) (*fleet, error) {
-	f := &fleet{srv: clienttest.New(clienttest.Options{}), flags: flags, waiting: map[string]*arrival{}}
+func newFleet(ctx context.Context, n, flags, parallel int, streamRetry time.Duration) (*fleet, error) {
+	f := &fleet{srv: clienttest.New(clienttest.Options{StreamRetry: streamRetry}), flags: flags, waiting: map[string]*arrival{}}
 	for i := range n {
 		in := &instance{i: i, tenant: tenantOf(i)}
 		f.srv.AddClient("svc-"+in.tenant, "secret-of-"+in.tenant, in.tenant)

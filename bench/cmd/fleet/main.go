@@ -9,7 +9,7 @@
 // Run it from this directory (it is a module of its own, so that bench/
 // stays free of dependencies):
 //
-//	go run . [-n 1000] [-outages 5s,0s] [-observe 60s]
+//	go run . [-n 1000] [-outages 5s,0s] [-observe 60s] [-stream-retry 15s]
 //
 // It writes a markdown fragment (-out, default docs/fleet.md of the
 // repository) and an SVG plot of reconnections per 100 ms after each
@@ -42,6 +42,7 @@ type config struct {
 	n, flags, changes, parallel int
 	outages                     []time.Duration
 	observe, timeout            time.Duration
+	streamRetry                 time.Duration
 	expireTokens                bool
 	out, svg, cpuprofile        string
 	command                     string
@@ -72,6 +73,7 @@ func parseFlags(args []string) (config, error) {
 	root := repoRoot()
 	fs.StringVar(&cfg.out, "out", filepath.Join(root, "docs", "fleet.md"), "markdown fragment to write")
 	fs.StringVar(&cfg.svg, "svg", filepath.Join(root, "docs", "fleet.svg"), "SVG plot to write")
+	fs.DurationVar(&cfg.streamRetry, "stream-retry", 15*time.Second, "the reconnection time the service sets on its streams (SSE retry; 0 for none): providers spread their reconnections over it")
 	fs.BoolVar(&cfg.expireTokens, "expire-tokens", false, "the restarted service has forgotten every token it issued (clients must fetch new ones)")
 	fs.StringVar(&cfg.cpuprofile, "cpuprofile", "", "write a CPU profile of the whole run here")
 	if err := fs.Parse(args); err != nil {
@@ -200,7 +202,7 @@ func run(cfg config) error {
 	res.before = measure()
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.timeout+time.Duration(cfg.n)*20*time.Millisecond)
-	f, err := newFleet(ctx, cfg.n, cfg.flags, cfg.parallel)
+	f, err := newFleet(ctx, cfg.n, cfg.flags, cfg.parallel, cfg.streamRetry)
 	cancel()
 	if f != nil {
 		defer f.shutdown()
