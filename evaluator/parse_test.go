@@ -2013,3 +2013,29 @@ func TestParseRejectsRepeatInLongRollout(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRejectsDeepNestingAtOnce: a value nested beyond the depth
+// bound is one problem, found in one pass. Recovering from it (skipping
+// the value, as for a shape problem) met the bound again once per level
+// above: a 4 KB document took minutes and gigabytes.
+func TestParseRejectsDeepNestingAtOnce(t *testing.T) {
+	for _, open := range []string{`{"k": `, `[`} {
+		closing := map[string]string{`{"k": `: "}", `[`: "]"}[open]
+		doc := []byte(`{"schemaVersion": 1, "flags": {"o": {"type": "object", "variants": {"x": ` +
+			strings.Repeat(open, 600) + "1" + strings.Repeat(closing, 600) + `}, "default": {"variant": "x"}}}}`)
+		done := make(chan error, 1)
+		go func() {
+			_, err := evaluator.Parse(doc)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			p := evaluator.Problems(err)
+			if len(p) != 1 || !strings.Contains(p[0].Message, "nesting deeper than 512 levels") || !strings.HasPrefix(p[0].Path, "flags.o.variants.x") {
+				t.Fatalf("nesting of %s: %d problems, first %v; want one, nesting deeper than 512 levels under flags.o.variants.x", open, len(p), err)
+			}
+		case <-time.After(20 * time.Second): // a watchdog, not a wait: Parse takes a millisecond
+			t.Fatalf("Parse of a value nested 600 levels (%s) did not finish in 20 s", open)
+		}
+	}
+}
