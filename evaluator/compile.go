@@ -113,6 +113,10 @@ type segment struct {
 	// excluded are then empty): digest → listedIncluded|listedExcluded.
 	hashed *digestSet
 	rules  [][]condition
+	// hashes is usesHashing, decided once when compiled: every flag that
+	// tests the segment asks, and a scan of its rules per flag was
+	// quadratic (20 000 flags testing a segment of 20 000 rules: 3 s).
+	hashes bool
 }
 
 // Which of a segment's lists a hashed targeting key is in.
@@ -122,17 +126,7 @@ const (
 )
 
 // usesHashing reports whether testing membership may hash a value.
-func (s *segment) usesHashing() bool {
-	if s.hashed != nil {
-		return true
-	}
-	for _, conds := range s.rules {
-		if conditionsHash(conds) {
-			return true
-		}
-	}
-	return false
-}
+func (s *segment) usesHashing() bool { return s.hashes }
 
 // contains reports whether ctx is in the segment: its targeting key is
 // included, or it is not excluded and a rule matches.
@@ -361,6 +355,7 @@ func compileSegment(path string, s Segment, scope conditionScope) (*segment, err
 		}
 		cs.rules = append(cs.rules, conds)
 	}
+	cs.hashes = cs.hashed != nil || slices.ContainsFunc(cs.rules, conditionsHash)
 	return cs, nil
 }
 

@@ -67,12 +67,15 @@ func TestPlainFlagsCarryNoMemo(t *testing.T) {
 	rs := &Ruleset{
 		SchemaVersion: 1,
 		ValueHashing:  &ValueHashing{Algorithm: HashAlgorithm, Salt: "salt"},
-		Segments:      map[string]Segment{"hashed": {Included: []string{HashValue("salt", "k")}}, "plain": {Rules: []SegmentRule{{Conditions: []Condition{{Attribute: "a", Operator: OpExists}}}}}},
+		Segments: map[string]Segment{"hashed": {Included: []string{HashValue("salt", "k")}}, "plain": {Rules: []SegmentRule{{Conditions: []Condition{{Attribute: "a", Operator: OpExists}}}}},
+			"hashed-rule": {Rules: []SegmentRule{{Conditions: []Condition{{Attribute: "a", Operator: OpIn, Values: []any{HashValue("salt", "x")}}}}}}},
 		Flags: map[string]Flag{
 			"plain": {Type: TypeBoolean, Variants: map[string]any{"on": true},
 				Rules: []Rule{{Conditions: []Condition{{Operator: OpInSegment, Values: []any{"plain"}}}, Serve: Serve{Variant: "on"}}}},
 			"via-segment": {Type: TypeBoolean, Variants: map[string]any{"on": true},
 				Rules: []Rule{{Conditions: []Condition{{Operator: OpInSegment, Values: []any{"hashed"}}}, Serve: Serve{Variant: "on"}}}},
+			"via-segment-rule": {Type: TypeBoolean, Variants: map[string]any{"on": true},
+				Rules: []Rule{{Conditions: []Condition{{Operator: OpInSegment, Values: []any{"plain", "hashed-rule"}}}, Serve: Serve{Variant: "on"}}}},
 			"via-prerequisite": {Type: TypeBoolean, Variants: map[string]any{"on": true},
 				Prerequisites: []Prerequisite{{Flag: "via-segment", Variants: []string{"on"}}}, Default: &Serve{Variant: "on"}},
 		},
@@ -81,7 +84,7 @@ func TestPlainFlagsCarryNoMemo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for key, want := range map[string]bool{"plain": false, "via-segment": true, "via-prerequisite": true} {
+	for key, want := range map[string]bool{"plain": false, "via-segment": true, "via-segment-rule": true, "via-prerequisite": true} {
 		if got := ev.flags.get(key).hashing; got != want {
 			t.Errorf("flag %s: hashing = %v, want %v", key, got, want)
 		}
