@@ -24,6 +24,9 @@ func loadDirect(data []byte) *Evaluator {
 		return nil
 	}
 	keys := d.flagKeys
+	if keys == nil {
+		keys = []string{} // as Compile's: Keys of no flags is empty, not nil (JSON [], not null)
+	}
 	slices.Sort(keys)
 	for i := 1; i < len(keys); i++ {
 		if keys[i] == keys[i-1] {

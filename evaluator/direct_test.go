@@ -258,3 +258,28 @@ func TestLoadAllocatesLittle(t *testing.T) {
 		t.Errorf("Load allocated %.2fx the document, want at most 3.5x", ratio)
 	}
 }
+
+// TestLoadKeysOfNoFlags: Keys of a ruleset without flags is an empty
+// slice whichever way it was built, so that it marshals to [] as it did
+// before Load took the direct path (which gave nil, marshalled as null).
+func TestLoadKeysOfNoFlags(t *testing.T) {
+	for _, doc := range []string{`{"schemaVersion": 1, "flags": {}}`, `{"schemaVersion": 1}`} {
+		ev, err := evaluator.Load([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		rs, err := evaluator.Parse([]byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		compiled, err := evaluator.Compile(rs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, e := range map[string]*evaluator.Evaluator{"Load": ev, "Compile": compiled} {
+			if out, _ := json.Marshal(e.Keys()); string(out) != "[]" {
+				t.Errorf("%s of %s: Keys marshals to %s, want []", name, doc, out)
+			}
+		}
+	}
+}

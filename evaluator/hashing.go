@@ -365,8 +365,11 @@ func conditionsHash(conds []condition) bool {
 // visited once (without it, chains of shared prerequisites took
 // exponential time). Compile has rejected cycles, so the recursion ends.
 func (f *flag) usesHashing(done map[*flag]bool) bool {
-	// Only flags with prerequisites go in the memo: the others are known
-	// from their own targets and rules, and most flags have none.
+	// Only flags with prerequisites, and the flags they need, go in the
+	// memo: most flags are neither, and are known from their own targets
+	// and rules. A needed flag goes in even without prerequisites of its
+	// own, or each flag that needs it would scan all its rules again (a
+	// flag of 20 000 rules needed by 20 000 others took seconds to load).
 	if v, ok := done[f]; ok {
 		return v
 	}
@@ -375,7 +378,9 @@ func (f *flag) usesHashing(done map[*flag]bool) bool {
 		v = conditionsHash(f.rules[i].conds)
 	}
 	for i := 0; !v && i < len(f.prereqs); i++ {
-		v = f.prereqs[i].flag.usesHashing(done)
+		p := f.prereqs[i].flag
+		v = p.usesHashing(done)
+		done[p] = v
 	}
 	if len(f.prereqs) > 0 {
 		done[f] = v

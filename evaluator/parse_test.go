@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -1977,4 +1979,63 @@ func TestValidationErrorsDoNotQuoteTargetingKeys(t *testing.T) {
 	require.Error(t, err)
 	assert.NotContains(t, err.Error(), "ana@acme.com")
 	assert.Contains(t, err.Error(), "flags.f.targets[1].values[0]")
+}
+
+// TestParseRejectsRepeatInLongRollout: a rollout of many variants finds a
+// repeat by variant index rather than by scanning (quadratic in the
+// rollout's length); it must still find every repeat, and only repeats.
+func TestParseRejectsRepeatInLongRollout(t *testing.T) {
+	doc := func(list []int) []byte {
+		variants, weights := []string{}, []string{}
+		for i := range 40 {
+			variants = append(variants, `"v`+strconv.Itoa(i)+`": "x"`)
+		}
+		for _, i := range list {
+			weights = append(weights, `{"variant": "v`+strconv.Itoa(i)+`", "weight": 1}`)
+		}
+		return []byte(`{"schemaVersion": 1, "flags": {"f": {"type": "string", "variants": {` + strings.Join(variants, ", ") +
+			`}, "default": {"rollout": {"variants": [` + strings.Join(weights, ", ") + `]}}}}}`)
+	}
+	all := make([]int, 40)
+	for i := range all {
+		all[i] = 39 - i
+	}
+	if _, err := evaluator.Parse(doc(all)); err != nil {
+		t.Fatalf("a rollout of 40 distinct variants: %v", err)
+	}
+	for _, at := range []int{1, 17, 39} {
+		list := slices.Clone(all)
+		list[at] = list[0]
+		_, err := evaluator.Parse(doc(list))
+		want := "flags.f.default.rollout.variants[" + strconv.Itoa(at) + "].variant"
+		if p := evaluator.Problems(err); len(p) != 1 || p[0].Path != want || !strings.Contains(p[0].Message, `variant "v39" is listed twice`) {
+			t.Errorf("repeat at %d: %v, want one problem at %s", at, err, want)
+		}
+	}
+}
+
+// TestParseRejectsDeepNestingAtOnce: a value nested beyond the depth
+// bound is one problem, found in one pass. Recovering from it (skipping
+// the value, as for a shape problem) met the bound again once per level
+// above: a 4 KB document took minutes and gigabytes.
+func TestParseRejectsDeepNestingAtOnce(t *testing.T) {
+	for _, open := range []string{`{"k": `, `[`} {
+		closing := map[string]string{`{"k": `: "}", `[`: "]"}[open]
+		doc := []byte(`{"schemaVersion": 1, "flags": {"o": {"type": "object", "variants": {"x": ` +
+			strings.Repeat(open, 600) + "1" + strings.Repeat(closing, 600) + `}, "default": {"variant": "x"}}}}`)
+		done := make(chan error, 1)
+		go func() {
+			_, err := evaluator.Parse(doc)
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			p := evaluator.Problems(err)
+			if len(p) != 1 || !strings.Contains(p[0].Message, "nesting deeper than 512 levels") || !strings.HasPrefix(p[0].Path, "flags.o.variants.x") {
+				t.Fatalf("nesting of %s: %d problems, first %v; want one, nesting deeper than 512 levels under flags.o.variants.x", open, len(p), err)
+			}
+		case <-time.After(20 * time.Second): // a watchdog, not a wait: Parse takes a millisecond
+			t.Fatalf("Parse of a value nested 600 levels (%s) did not finish in 20 s", open)
+		}
+	}
 }

@@ -292,6 +292,9 @@ func (d *decoder) object(member func(key string) error) error {
 		return d.wrongType("an object")
 	}
 	if len(d.path) > maxDepth {
+		// Fatal: skipping the value to go on would meet the same depth
+		// again, once for every level above (exponential time and memory).
+		d.fatal = true
 		return d.fail("nesting deeper than %d levels", maxDepth)
 	}
 	d.pos++
@@ -368,6 +371,9 @@ func (d *decoder) array(elem func(i int) error) error {
 		return d.wrongType("an array")
 	}
 	if len(d.path) > maxDepth {
+		// Fatal: skipping the value to go on would meet the same depth
+		// again, once for every level above (exponential time and memory).
+		d.fatal = true
 		return d.fail("nesting deeper than %d levels", maxDepth)
 	}
 	d.pos++
