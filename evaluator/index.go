@@ -191,9 +191,35 @@ func (x *stringIndex) find(key string) int {
 		if x.small == nil {
 			return -1
 		}
+		// Keys of up to 16 bytes are compared in line, as two
+		// overlapping words (or, below 4 bytes, by their first, middle
+		// and last byte): == calls the runtime, and that call was a
+		// third of the time of a probe in a 20-string `in` list. (As a
+		// helper function the comparison is too large to be inlined.)
+		n := len(key)
 		for h := hashString(key, x.seed) & x.mask; ; h = (h + 1) & x.mask {
 			p := int(x.small[h]) - 1
-			if p < 0 || x.keys[p] == key {
+			if p < 0 {
+				return -1
+			}
+			k := x.keys[p]
+			if len(k) != n {
+				continue
+			}
+			switch {
+			case n >= 8 && n <= 16:
+				if load64(k, 0) == load64(key, 0) && load64(k, n-8) == load64(key, n-8) {
+					return p
+				}
+			case n >= 4 && n < 8:
+				if load32(k, 0) == load32(key, 0) && load32(k, n-4) == load32(key, n-4) {
+					return p
+				}
+			case n > 0 && n < 4:
+				if k[0] == key[0] && k[n>>1] == key[n>>1] && k[n-1] == key[n-1] {
+					return p
+				}
+			case k == key:
 				return p
 			}
 		}
