@@ -45,6 +45,7 @@ type flag struct {
 	static      bool // no targets and no rules
 	meta        []metaEntry
 	metadata    atomic.Pointer[map[string]any] // of meta, built on first use
+	defResults  atomic.Pointer[[]Result]       // per variant: what the default serves (cachedResult)
 	trackEvents bool
 	fingerprint uint64 // changes when anything that decides the flag changes
 	// fixed is the precomputed result of a flag whose outcome cannot depend
@@ -79,6 +80,9 @@ type rule struct {
 	// the rule serves (most rules of a large ruleset never do, and a map
 	// per rule would double its memory); nil until then and without an id.
 	metadata atomic.Pointer[map[string]any]
+	// results are the Results the rule serves, per variant, built the
+	// first time it serves (cachedResult); nil until then.
+	results atomic.Pointer[[]Result]
 }
 
 // resultMetadata returns the metadata of results this rule serves.

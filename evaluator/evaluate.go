@@ -1,6 +1,9 @@
 package evaluator
 
-import "slices"
+import (
+	"slices"
+	"sync/atomic"
+)
 
 // targetingKey is the context key of the targeting key, as in OpenFeature's
 // flattened evaluation context.
@@ -165,11 +168,56 @@ func (f *flag) evaluate(res *Result, want FlagType, ctx map[string]any) {
 		}
 		asFloat = true
 	}
+	var d decision
 	if f.hashing {
-		f.fill(res, f.decideHashing(ctx), asFloat)
-		return
+		d = f.decideHashing(ctx)
+	} else {
+		d = f.decide(ctx, nil)
 	}
-	f.fill(res, f.decide(ctx, nil), asFloat)
+	if !asFloat {
+		if r := f.cachedResult(d); r != nil {
+			*res = *r
+			return
+		}
+	}
+	f.fill(res, d, asFloat)
+}
+
+// cachedResult returns the complete Result of decision d from the cache
+// of the rule or default that served, built the first time it serves;
+// nil for decisions it does not cache (errors, the caller's default,
+// targets, prerequisites, object flags, whose values are copied).
+//
+// Copying a whole Result is what makes it worth it, not the fields it
+// saves: the caller reads the Result with 16-byte loads, and those stall
+// when the bytes were just written by fill's narrower stores (store
+// forwarding fails); a copy writes it with matching 16-byte stores.
+func (f *flag) cachedResult(d decision) *Result {
+	if d.code != ErrorNone || d.variant < 0 || f.typ == TypeObject {
+		return nil
+	}
+	var slot *atomic.Pointer[[]Result]
+	switch {
+	case d.rule >= 0:
+		slot = &f.rules[d.rule].results
+	case d.reason == ReasonDefault || d.reason == ReasonStatic || d.reason == ReasonSplit:
+		slot = &f.defResults // the default serve, whose reason is the same every time
+	default:
+		return nil
+	}
+	rs := slot.Load()
+	if rs == nil {
+		built := make([]Result, len(f.variants))
+		for i := range built {
+			f.fill(&built[i], decision{variant: i, reason: d.reason, rule: d.rule}, false)
+		}
+		slot.CompareAndSwap(nil, &built)
+		rs = slot.Load()
+	}
+	if r := &(*rs)[d.variant]; r.Reason == d.reason { // a guard: one source, one reason
+		return r
+	}
+	return nil
 }
 
 // decideHashing is decide with a memo of digests, for flags that test
