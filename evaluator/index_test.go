@@ -81,8 +81,10 @@ func absentKeys(keys []string) []string {
 }
 
 // TestIndexFindsEveryKey checks both tables over keys of every shape. It
-// also guards the copy of hashString written out in flagIndex.get: were
-// the two to disagree, keys placed by one would not be found by the other.
+// also guards the copies of hashString written out in flagIndex.get and
+// stringIndex.find (were a copy to disagree, keys placed by one would not
+// be found by the other) and find's in-line key comparison (the "one byte
+// differs" sets).
 func TestIndexFindsEveryKey(t *testing.T) {
 	for name, keys := range indexKeys() {
 		t.Run(name, func(t *testing.T) {
