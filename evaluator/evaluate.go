@@ -174,50 +174,49 @@ func (f *flag) evaluate(res *Result, want FlagType, ctx map[string]any) {
 	} else {
 		d = f.decide(ctx, nil)
 	}
-	if !asFloat {
-		if r := f.cachedResult(d); r != nil {
-			*res = *r
-			return
+	if !asFloat && d.code == ErrorNone && d.variant >= 0 && f.typ != TypeObject {
+		// The Result cached for d (see cachedResults), looked up here in
+		// line: the call was a tenth of the time left to evaluate.
+		slot := &f.defResults
+		if d.rule >= 0 {
+			slot = &f.rules[d.rule].results
+		}
+		rs := slot.Load()
+		if rs == nil {
+			rs = f.cachedResults(slot, d)
+		}
+		if rs != nil {
+			if r := &(*rs)[d.variant]; r.Reason == d.reason { // one slot, one reason
+				*res = *r
+				return
+			}
 		}
 	}
 	f.fill(res, d, asFloat)
 }
 
-// cachedResult returns the complete Result of decision d from the cache
-// of the rule or default that served, built the first time it serves;
-// nil for decisions it does not cache (errors, the caller's default,
-// targets, prerequisites, object flags, whose values are copied).
+// cachedResults builds, the first time a rule or the default serves, the
+// complete Result of each variant it may serve, and keeps them in slot
+// (the rule's results, or the flag's defResults); nil for decisions that
+// are not cached (targets and prerequisites, which share no slot with a
+// fixed reason). evaluate copies a cached Result whose reason is the
+// decision's; errors, the caller's default, object flags (whose values
+// are copied) and integers read as floats are filled every time.
 //
 // Copying a whole Result is what makes it worth it, not the fields it
 // saves: the caller reads the Result with 16-byte loads, and those stall
 // when the bytes were just written by fill's narrower stores (store
 // forwarding fails); a copy writes it with matching 16-byte stores.
-func (f *flag) cachedResult(d decision) *Result {
-	if d.code != ErrorNone || d.variant < 0 || f.typ == TypeObject {
-		return nil
+func (f *flag) cachedResults(slot *atomic.Pointer[[]Result], d decision) *[]Result {
+	if d.rule < 0 && d.reason != ReasonDefault && d.reason != ReasonStatic && d.reason != ReasonSplit {
+		return nil // targets, prerequisites: the default's slot is not theirs
 	}
-	var slot *atomic.Pointer[[]Result]
-	switch {
-	case d.rule >= 0:
-		slot = &f.rules[d.rule].results
-	case d.reason == ReasonDefault || d.reason == ReasonStatic || d.reason == ReasonSplit:
-		slot = &f.defResults // the default serve, whose reason is the same every time
-	default:
-		return nil
+	built := make([]Result, len(f.variants))
+	for i := range built {
+		f.fill(&built[i], decision{variant: i, reason: d.reason, rule: d.rule}, false)
 	}
-	rs := slot.Load()
-	if rs == nil {
-		built := make([]Result, len(f.variants))
-		for i := range built {
-			f.fill(&built[i], decision{variant: i, reason: d.reason, rule: d.rule}, false)
-		}
-		slot.CompareAndSwap(nil, &built)
-		rs = slot.Load()
-	}
-	if r := &(*rs)[d.variant]; r.Reason == d.reason { // a guard: one source, one reason
-		return r
-	}
-	return nil
+	slot.CompareAndSwap(nil, &built)
+	return slot.Load()
 }
 
 // decideHashing is decide with a memo of digests, for flags that test
