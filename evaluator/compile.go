@@ -173,7 +173,7 @@ func (s *segment) membership(ctx map[string]any, m *hashMemo) (bool, segmentReas
 		if s.included.has(key) {
 			return true, segmentIncluded, -1
 		}
-		if s.excluded.has(key) {
+		if len(s.excluded.keys) > 0 && s.excluded.has(key) { // most segments exclude no one: skip the call
 			return false, segmentExcluded, -1
 		}
 	}
