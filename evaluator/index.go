@@ -13,12 +13,12 @@ import (
 // evaluating a static flag: a Go map lookup calls the runtime to hash and
 // to compare keys, while flagIndex.get does both in line.
 //
-// Both tables use linear probing at a load factor of at most one half
-// (one quarter for the one-byte slots of short lists), with a random seed per table so that no ruleset collides the same way in
+// Both tables use linear probing at a load factor of at most one half,
+// with a random seed per table so that no ruleset collides the same way in
 // every process. A table whose longest probe sequence is still long after
 // a few seeds is grown instead, so lookups stay bounded for any key set.
-// Slots are small (a pointer, or an 8- or 32-bit position) so that a table
-// costs about what a Go map of the same keys costs, or less.
+// Slots are small (a pointer, or a 32-bit position) so that a table costs
+// about what a Go map of the same keys costs.
 
 // maxProbe bounds the probe sequence of any key present in a table; a
 // build that exceeds it retries with another seed or a larger table.
@@ -148,17 +148,7 @@ func newStringIndex(keys []string) stringIndex {
 	if len(keys) == 0 {
 		return x
 	}
-	// One-byte slots are kept at most a quarter full, not half: a value
-	// that is not listed then mostly finds its first slot empty, where
-	// at half full the branch on an occupied slot was taken often
-	// enough, and at random, to be mispredicted into 6 % of a
-	// three-rules evaluation whose `in` list most values miss. It costs
-	// two more bytes per key.
-	n := len(keys)
-	if n <= maxSmall {
-		n *= 2
-	}
-	build(n, func(size int, seed uint64) bool {
+	build(len(keys), func(size int, seed uint64) bool {
 		x = stringIndex{keys: keys, mask: uint64(size - 1), seed: seed}
 		if len(keys) <= maxSmall {
 			x.small = make([]uint8, size)

@@ -139,9 +139,6 @@ func TestIndexProbeBound(t *testing.T) {
 		if size := len(sx.slots) + len(sx.small); 2*len(keys) > size {
 			t.Errorf("%s: %d keys in %d slots, want at most half full", name, len(keys), size)
 		}
-		if len(sx.small) > 0 && 4*len(keys) > len(sx.small) {
-			t.Errorf("%s: %d keys in %d one-byte slots, want at most a quarter full", name, len(keys), len(sx.small))
-		}
 		if (sx.small != nil) != (len(keys) <= 254) {
 			t.Errorf("%s: %d keys, one-byte slots %v", name, len(keys), sx.small != nil)
 		}
