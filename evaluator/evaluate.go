@@ -177,16 +177,16 @@ func (f *flag) evaluate(res *Result, want FlagType, ctx map[string]any) {
 	if !asFloat && d.code == ErrorNone && d.variant >= 0 && f.typ != TypeObject {
 		// The Result cached for d (see cachedResults), looked up here in
 		// line: the call was a tenth of the time left to evaluate.
-		slot := &f.defResults
+		slot := &f.metadata
 		if d.rule >= 0 {
-			slot = &f.rules[d.rule].results
+			slot = &f.rules[d.rule].metadata
 		}
-		rs := slot.Load()
-		if rs == nil {
-			rs = f.cachedResults(slot, d)
+		s := slot.Load()
+		if s == nil || s.results == nil {
+			s = f.cachedResults(slot, d)
 		}
-		if rs != nil {
-			if r := &(*rs)[d.variant]; r.Reason == d.reason { // one slot, one reason
+		if s != nil {
+			if r := &s.results[d.variant]; r.Reason == d.reason { // one slot, one reason
 				*res = *r
 				return
 			}
@@ -197,26 +197,39 @@ func (f *flag) evaluate(res *Result, want FlagType, ctx map[string]any) {
 
 // cachedResults builds, the first time a rule or the default serves, the
 // complete Result of each variant it may serve, and keeps them in slot
-// (the rule's results, or the flag's defResults); nil for decisions that
-// are not cached (targets and prerequisites, which share no slot with a
-// fixed reason). evaluate copies a cached Result whose reason is the
-// decision's; errors, the caller's default, object flags (whose values
-// are copied) and integers read as floats are filled every time.
+// (the rule's, or for the default the flag's, served); nil for decisions
+// that are not cached (targets and prerequisites, which share the flag's
+// slot but not its reason). evaluate copies a cached Result whose reason
+// is the decision's; errors, the caller's default, object flags (whose
+// values are copied) and integers read as floats are filled every time.
 //
 // Copying a whole Result is what makes it worth it, not the fields it
 // saves: the caller reads the Result with 16-byte loads, and those stall
 // when the bytes were just written by fill's narrower stores (store
 // forwarding fails); a copy writes it with matching 16-byte stores.
-func (f *flag) cachedResults(slot *atomic.Pointer[[]Result], d decision) *[]Result {
+func (f *flag) cachedResults(slot *atomic.Pointer[served], d decision) *served {
 	if d.rule < 0 && d.reason != ReasonDefault && d.reason != ReasonStatic && d.reason != ReasonSplit {
-		return nil // targets, prerequisites: the default's slot is not theirs
+		return nil // targets, prerequisites: the slot's results are the default's
 	}
 	built := make([]Result, len(f.variants))
 	for i := range built {
+		// fill builds the metadata map first, if there is one: it goes
+		// into the same slot, before the results.
 		f.fill(&built[i], decision{variant: i, reason: d.reason, rule: d.rule}, false)
 	}
-	slot.CompareAndSwap(nil, &built)
-	return slot.Load()
+	for {
+		old := slot.Load()
+		if old != nil && old.results != nil {
+			return old
+		}
+		next := &served{results: built}
+		if old != nil {
+			next.metadata = old.metadata
+		}
+		if slot.CompareAndSwap(old, next) {
+			return next
+		}
+	}
 }
 
 // decideHashing is decide with a memo of digests, for flags that test

@@ -74,6 +74,32 @@ func TestCachedResultsMatchFill(t *testing.T) {
 	}
 }
 
+// TestCachedResultsShareMetadata: a rule's (or flag's) metadata map is
+// built once and shared by all its results, cached or filled (an integer
+// read as a float is filled every time).
+func TestCachedResultsShareMetadata(t *testing.T) {
+	rs := &Ruleset{SchemaVersion: 1, Version: "v1", Flags: map[string]Flag{
+		"n": {Type: TypeInteger, Variants: map[string]any{"a": 1, "b": 2}, Metadata: map[string]any{"m": 1},
+			Rules:   []Rule{{ID: "r", Conditions: []Condition{{Attribute: "k", Operator: OpIn, Values: []any{"x"}}}, Serve: Serve{Variant: "a"}}},
+			Default: &Serve{Variant: "b"}},
+	}}
+	ev, err := Compile(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ctx := range []map[string]any{{"k": "x"}, {"k": "y"}} {
+		var maps []map[string]any
+		for _, want := range []FlagType{0, TypeFloat, 0, TypeFloat} {
+			maps = append(maps, ev.EvaluateAs("n", want, ctx).Metadata)
+		}
+		for i, m := range maps {
+			if reflect.ValueOf(m).Pointer() != reflect.ValueOf(maps[0]).Pointer() {
+				t.Errorf("context %v: result %d carries another metadata map than result 0", ctx, i)
+			}
+		}
+	}
+}
+
 // TestCachedResultsConcurrentFirstUse: goroutines that race to build a
 // flag's result cache all get the right Result (run with -race).
 func TestCachedResultsConcurrentFirstUse(t *testing.T) {
