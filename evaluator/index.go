@@ -135,6 +135,12 @@ type stringIndex struct {
 	slots []uint32 // longer lists
 	mask  uint64
 	seed  uint64
+	// filter has, for lists with one-byte slots, bit h>>57 set for the
+	// hash h of each key: a value it rules out is not looked for in the
+	// table. At half full a value not listed finds its first slot taken
+	// a third of the time, at random, and that branch was mispredicted
+	// often enough to show; 128 bits pass about one value in seven.
+	filter [2]uint64
 }
 
 // maxSmall is the longest list with one-byte slots.
@@ -152,6 +158,10 @@ func newStringIndex(keys []string) stringIndex {
 		x = stringIndex{keys: keys, mask: uint64(size - 1), seed: seed}
 		if len(keys) <= maxSmall {
 			x.small = make([]uint8, size)
+			for _, k := range keys {
+				b := hashString(k, seed) >> 57
+				x.filter[b>>6] |= 1 << (b & 63)
+			}
 			return place(x.small, keys, seed)
 		}
 		x.slots = make([]uint32, size)
@@ -213,6 +223,9 @@ func (x *stringIndex) find(key string) int {
 		h ^= h >> 32
 		h *= mulA
 		h ^= h >> 29
+		if b := h >> 57; x.filter[b>>6]&(1<<(b&63)) == 0 {
+			return -1
+		}
 		for h &= x.mask; ; h = (h + 1) & x.mask {
 			p := int(x.small[h]) - 1
 			if p < 0 {

@@ -184,3 +184,24 @@ func TestResultSize(t *testing.T) {
 		t.Errorf("unsafe.Sizeof(Result{}) = %d, want 64: keep the small fields together at the end", got)
 	}
 }
+
+// TestIndexFilterRulesOutMostAbsentKeys: the filter of a 20-key list
+// (one-byte slots) rules out most values that are not listed, without
+// looking at the table (about six in seven; at least seven in ten here).
+func TestIndexFilterRulesOutMostAbsentKeys(t *testing.T) {
+	var keys []string
+	for i := range 20 {
+		keys = append(keys, "C"+strconv.Itoa(i))
+	}
+	x := newStringIndex(keys)
+	out := 0
+	for i := range 1000 {
+		b := hashString("X"+strconv.Itoa(i), x.seed) >> 57
+		if x.filter[b>>6]&(1<<(b&63)) == 0 {
+			out++
+		}
+	}
+	if out < 700 {
+		t.Errorf("the filter rules out %d of 1000 absent keys, want at least 700", out)
+	}
+}
