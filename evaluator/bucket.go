@@ -88,7 +88,14 @@ func (r *rollout) pick(point uint64) int {
 // places among the limits. It returns an error code when the attribute is
 // missing or not a string or integer.
 func (r *rollout) bucketOf(ctx map[string]any) (uint64, ErrorCode) {
-	v, ok := r.bucketBy.lookup(ctx)
+	var v any
+	var ok bool
+	if r.bucketBy.ptr == nil { // lookup, in line for a top-level key: the call showed
+		v, ok = ctx[r.bucketBy.key]
+		ok = ok && v != nil
+	} else {
+		v, ok = r.bucketBy.lookup(ctx)
+	}
 	var str string
 	var num [20]byte // the longest uint64 in base 10
 	var digits []byte

@@ -44,7 +44,7 @@ type flag struct {
 	def         serve
 	static      bool // no targets and no rules
 	meta        []metaEntry
-	metadata    atomic.Pointer[map[string]any] // of meta, built on first use
+	metadata    atomic.Pointer[served] // of meta, built on first use; and the default's Results
 	trackEvents bool
 	fingerprint uint64 // changes when anything that decides the flag changes
 	// fixed is the precomputed result of a flag whose outcome cannot depend
@@ -75,10 +75,19 @@ type rule struct {
 	conds       []condition
 	serve       serve
 	trackEvents bool
-	// metadata is the flag's metadata plus ruleId, built the first time
-	// the rule serves (most rules of a large ruleset never do, and a map
-	// per rule would double its memory); nil until then and without an id.
-	metadata atomic.Pointer[map[string]any]
+	// metadata holds the flag's metadata plus ruleId (for a rule with an
+	// id) and the Results the rule serves, each built the first time the
+	// rule serves (most rules of a large ruleset never do, and a map per
+	// rule would double its memory); nil until then.
+	metadata atomic.Pointer[served]
+}
+
+// served is what a rule, or a flag, builds the first time it serves: the
+// metadata map of its results and (cachedResults) each variant's Result.
+// It is replaced, never changed: a reader holds either version.
+type served struct {
+	metadata map[string]any
+	results  []Result // per variant; nil until built
 }
 
 // resultMetadata returns the metadata of results this rule serves.
@@ -86,14 +95,17 @@ func (r *rule) resultMetadata(flagMetadata map[string]any) map[string]any {
 	if r.id == "" {
 		return flagMetadata
 	}
-	if m := r.metadata.Load(); m != nil {
-		return *m
+	if s := r.metadata.Load(); s != nil && s.metadata != nil {
+		return s.metadata // never nil once built: it holds ruleId
 	}
 	m := make(map[string]any, len(flagMetadata)+1)
 	maps.Copy(m, flagMetadata)
 	m["ruleId"] = r.id
-	r.metadata.CompareAndSwap(nil, &m)
-	return *r.metadata.Load()
+	r.metadata.CompareAndSwap(nil, &served{metadata: m}) // fails only to an equal map
+	if s := r.metadata.Load(); s.metadata != nil {
+		return s.metadata
+	}
+	return m
 }
 
 // serve is a compiled Serve: a fixed variant, a rollout, or (for an absent
@@ -163,7 +175,7 @@ func (s *segment) membership(ctx map[string]any, m *hashMemo) (bool, segmentReas
 		if s.included.has(key) {
 			return true, segmentIncluded, -1
 		}
-		if s.excluded.has(key) {
+		if len(s.excluded.keys) > 0 && s.excluded.has(key) { // most segments exclude no one: skip the call
 			return false, segmentExcluded, -1
 		}
 	}
@@ -738,18 +750,21 @@ type metaEntry struct {
 // resultMetadata returns the flag's metadata map, built on first use;
 // nil when the flag has none.
 func (f *flag) resultMetadata() map[string]any {
-	if m := f.metadata.Load(); m != nil {
-		return *m
-	}
 	if len(f.meta) == 0 {
 		return nil
+	}
+	if s := f.metadata.Load(); s != nil && s.metadata != nil {
+		return s.metadata
 	}
 	m := make(map[string]any, len(f.meta))
 	for _, e := range f.meta {
 		m[e.key] = e.value
 	}
-	f.metadata.CompareAndSwap(nil, &m)
-	return *f.metadata.Load()
+	f.metadata.CompareAndSwap(nil, &served{metadata: m}) // fails only to an equal map
+	if s := f.metadata.Load(); s.metadata != nil {
+		return s.metadata
+	}
+	return m
 }
 
 func (fc *flagCompiler) serve(p *loc, s *Serve) (serve, error) {

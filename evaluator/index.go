@@ -135,6 +135,12 @@ type stringIndex struct {
 	slots []uint32 // longer lists
 	mask  uint64
 	seed  uint64
+	// filter has, for lists with one-byte slots, bit h>>57 set for the
+	// hash h of each key: a value it rules out is not looked for in the
+	// table. At half full a value not listed finds its first slot taken
+	// a third of the time, at random, and that branch was mispredicted
+	// often enough to show; 128 bits pass about one value in seven.
+	filter [2]uint64
 }
 
 // maxSmall is the longest list with one-byte slots.
@@ -152,6 +158,10 @@ func newStringIndex(keys []string) stringIndex {
 		x = stringIndex{keys: keys, mask: uint64(size - 1), seed: seed}
 		if len(keys) <= maxSmall {
 			x.small = make([]uint8, size)
+			for _, k := range keys {
+				b := hashString(k, seed) >> 57
+				x.filter[b>>6] |= 1 << (b & 63)
+			}
 			return place(x.small, keys, seed)
 		}
 		x.slots = make([]uint32, size)
@@ -191,9 +201,54 @@ func (x *stringIndex) find(key string) int {
 		if x.small == nil {
 			return -1
 		}
-		for h := hashString(key, x.seed) & x.mask; ; h = (h + 1) & x.mask {
+		// Keys of up to 16 bytes are compared in line, as two
+		// overlapping words (or, below 4 bytes, by their first, middle
+		// and last byte): == calls the runtime, and that call was a
+		// third of the time of a probe in a 20-string `in` list. (As a
+		// helper function the comparison is too large to be inlined.)
+		// hashString(key, x.seed), written out: the call was a tenth of
+		// a probe (TestIndexFindsEveryKey fails if the two disagree).
+		n := len(key)
+		h := x.seed ^ uint64(n)*mulA
+		i := 0
+		for ; n-i >= 8; i += 8 {
+			h = bits.RotateLeft64((h^load64(key, i))*mulB, 29)
+		}
+		switch r := n - i; {
+		case r >= 4:
+			h = (h ^ (load32(key, i) | load32(key, n-4)<<32)) * mulB
+		case r > 0:
+			h = (h ^ (uint64(key[i]) | uint64(key[i+r>>1])<<8 | uint64(key[n-1])<<16)) * mulB
+		}
+		h ^= h >> 32
+		h *= mulA
+		h ^= h >> 29
+		if b := h >> 57; x.filter[b>>6]&(1<<(b&63)) == 0 {
+			return -1
+		}
+		for h &= x.mask; ; h = (h + 1) & x.mask {
 			p := int(x.small[h]) - 1
-			if p < 0 || x.keys[p] == key {
+			if p < 0 {
+				return -1
+			}
+			k := x.keys[p]
+			if len(k) != n {
+				continue
+			}
+			switch {
+			case n >= 8 && n <= 16:
+				if load64(k, 0) == load64(key, 0) && load64(k, n-8) == load64(key, n-8) {
+					return p
+				}
+			case n >= 4 && n < 8:
+				if load32(k, 0) == load32(key, 0) && load32(k, n-4) == load32(key, n-4) {
+					return p
+				}
+			case n > 0 && n < 4:
+				if k[0] == key[0] && k[n>>1] == key[n>>1] && k[n-1] == key[n-1] {
+					return p
+				}
+			case k == key:
 				return p
 			}
 		}

@@ -81,8 +81,10 @@ func absentKeys(keys []string) []string {
 }
 
 // TestIndexFindsEveryKey checks both tables over keys of every shape. It
-// also guards the copy of hashString written out in flagIndex.get: were
-// the two to disagree, keys placed by one would not be found by the other.
+// also guards the copies of hashString written out in flagIndex.get and
+// stringIndex.find (were a copy to disagree, keys placed by one would not
+// be found by the other) and find's in-line key comparison (the "one byte
+// differs" sets).
 func TestIndexFindsEveryKey(t *testing.T) {
 	for name, keys := range indexKeys() {
 		t.Run(name, func(t *testing.T) {
@@ -180,5 +182,26 @@ func TestResultSize(t *testing.T) {
 	}
 	if got := unsafe.Sizeof(Result{}); got != 64 {
 		t.Errorf("unsafe.Sizeof(Result{}) = %d, want 64: keep the small fields together at the end", got)
+	}
+}
+
+// TestIndexFilterRulesOutMostAbsentKeys: the filter of a 20-key list
+// (one-byte slots) rules out most values that are not listed, without
+// looking at the table (about six in seven; at least seven in ten here).
+func TestIndexFilterRulesOutMostAbsentKeys(t *testing.T) {
+	var keys []string
+	for i := range 20 {
+		keys = append(keys, "C"+strconv.Itoa(i))
+	}
+	x := newStringIndex(keys)
+	out := 0
+	for i := range 1000 {
+		b := hashString("X"+strconv.Itoa(i), x.seed) >> 57
+		if x.filter[b>>6]&(1<<(b&63)) == 0 {
+			out++
+		}
+	}
+	if out < 700 {
+		t.Errorf("the filter rules out %d of 1000 absent keys, want at least 700", out)
 	}
 }

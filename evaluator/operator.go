@@ -92,6 +92,8 @@ type condition struct {
 	attr     attrRef
 	op       *operator
 	negate   bool
+	kind     condKind         // the matcher specialise chose (match.go)
+	cmpMask  uint8            // kindInts: which outcomes of the comparison match
 	strs     []string         // in (few strings), contains, startsWith, endsWith
 	strSet   *stringIndex     // in (many strings); strs is then nil
 	nums     []number         // in, numeric comparisons
@@ -122,21 +124,12 @@ func (c *condition) values() *conditionValues {
 // table beats a linear scan.
 const stringSetThreshold = 8
 
-// match reports whether the condition holds for ctx. A missing (or null)
-// attribute never matches, even when negated.
-func (c *condition) match(ctx map[string]any, m *hashMemo) bool {
-	if c.op.segments {
-		in := false
-		for _, s := range c.segments {
-			if s.contains(ctx, m) {
-				in = true
-				break
-			}
-		}
-		return in != c.negate
-	}
-	v, ok := c.attr.lookup(ctx)
-	if !ok {
+// matchGeneric is match for a looked-up attribute value (nil when
+// missing or null), through the operator's functions: every condition
+// that specialise gave no matcher of its own, and values of other types
+// than its matcher's.
+func (c *condition) matchGeneric(v any, m *hashMemo) bool {
+	if v == nil {
 		return false
 	}
 	if c.hashed != nil {
@@ -270,6 +263,7 @@ func compileCondition(c *condition, p *loc, cd *Condition, scope conditionScope)
 	if op.finish != nil && scope.build {
 		op.finish(c)
 	}
+	c.specialise()
 	return nil
 }
 
