@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"testing"
+	"time"
 )
 
 // TestSpecialisedMatchesGeneric: every condition that specialise gives a
@@ -35,6 +36,16 @@ func TestSpecialisedMatchesGeneric(t *testing.T) {
 		{Condition{Operator: OpGreaterThan, Values: []any{99.5}}, kindGeneric},
 		{Condition{Operator: OpGreaterThan, Values: []any{uint64(math.MaxUint64)}}, kindGeneric},
 		{Condition{Operator: OpExists}, kindGeneric},
+		// Values written as floats or exponents are compared as floats.
+		{Condition{Operator: OpGreaterThan, Values: []any{json.Number("1e2")}}, kindGeneric}, // compared as a float
+		{Condition{Operator: OpGreaterThan, Values: []any{100.0}}, kindGeneric},              // a Go float stays a float
+		{Condition{Operator: OpIn, Values: []any{int64(math.MinInt64), 0}}, kindInts},
+		{Condition{Operator: OpLessThan, Values: []any{1 << 53, 1<<53 + 1}}, kindInts},
+		// Empty and non-ASCII strings.
+		{Condition{Operator: OpIn, Values: []any{"", "é", "日本"}}, kindInStrings},
+		{Condition{Operator: OpStartsWith, Values: []any{""}}, kindStartsWith},
+		{Condition{Operator: OpEndsWith, Values: []any{"é"}}, kindEndsWith},
+		{Condition{Operator: OpContains, Values: []any{"本"}}, kindContains},
 	}
 	values := []any{
 		nil, "", "a", "C07", "C20", "x@acme.com", "acme.com", "07", "bc",
@@ -42,6 +53,11 @@ func TestSpecialisedMatchesGeneric(t *testing.T) {
 		uint64(math.MaxUint64), 100.0, 99.5, 100.5, json.Number("100"), true, false,
 		[]string{"zz", "C07"}, []any{"zz", 101}, []int{1, 100, 250}, []int64{5}, []float64{100.5},
 		map[string]any{"a": 1},
+		int8(100), int16(-5), uint8(100), uint(100), uint32(101), float32(100), float32(100.5),
+		json.Number("1e2"), json.Number("100.5"), json.Number("1e400"), json.Number("x"),
+		"é", "e\u0301", "日本", "x日本", "\x00", int64(1 << 53), int64(1<<53 + 1), int64(1<<53 + 2),
+		float64(1 << 53), math.Inf(1), math.NaN(), time.Unix(100, 0), []bool{true}, []any{nil, "é"},
+		map[string]string{"attr": "a"}, []any{}, []string{},
 	}
 	for _, negate := range []bool{false, true} {
 		for _, tc := range conds {

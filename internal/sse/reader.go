@@ -54,8 +54,11 @@ func (r *Reader) LastEventID() string { return r.lastID }
 func (r *Reader) Retry() (d time.Duration, ok bool) { return r.retry, r.retried }
 
 // maxRetry bounds the retry field's value (about 24 days, so the
-// milliseconds fit a Duration on any platform); a larger or malformed
-// value is ignored, as the standard ignores one that is not all digits.
+// milliseconds fit a Duration on any platform): a larger one stands for
+// it, since the standard sets the reconnection time from any value of
+// ASCII digits (ignoring one that is not all digits), and a service asking
+// for a long wait must not leave its clients unpaced. The provider caps
+// the wait far lower (backoff.MaxRetryAfter).
 const maxRetry = 1<<31 - 1
 
 // Next returns the next event. At the end of the stream it returns io.EOF
@@ -109,7 +112,7 @@ func (r *Reader) Next() (Event, error) {
 				r.lastID = string(value)
 			}
 		case "retry":
-			if ms, ok := digits(value); ok && ms <= maxRetry {
+			if ms, ok := digits(value); ok {
 				r.retry, r.retried = time.Duration(ms)*time.Millisecond, true
 			}
 		default: // unknown fields are ignored
@@ -164,16 +167,19 @@ func (r *Reader) readLine() ([]byte, error) {
 }
 
 // digits reads a decimal number of ASCII digits only, as the standard's
-// retry field must be; ok is false for anything else or an overflow.
+// retry field must be, saturating at maxRetry (leading zeros and any
+// length allowed); ok is false for anything else.
 func digits(v []byte) (n int64, ok bool) {
-	if len(v) == 0 || len(v) > 18 {
+	if len(v) == 0 {
 		return 0, false
 	}
 	for _, c := range v {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
-		n = n*10 + int64(c-'0')
+		if n <= maxRetry { // so n stays below 2^35: no overflow
+			n = n*10 + int64(c-'0')
+		}
 	}
-	return n, true
+	return min(n, maxRetry), true
 }

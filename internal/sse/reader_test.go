@@ -122,8 +122,21 @@ func TestRetry(t *testing.T) {
 		{"retry: -1\n\n", 0, false},
 		{"retry: 1.5\n\n", 0, false},
 		{"retry: \n\n", 0, false},
-		{"retry: 99999999999999999999\n\n", 0, false},
-		{"retry: 2147483648\n\n", 0, false}, // over the bound
+		// All digits, however long, is a reconnection time (the standard
+		// sets it); one beyond the bound stands for the bound, as a long
+		// Retry-After stands for its cap, rather than leaving the client
+		// unpaced.
+		{"retry: 99999999999999999999\n\n", maxRetry * time.Millisecond, true},
+		{"retry: 2147483648\n\n", maxRetry * time.Millisecond, true},
+		{"retry: 2147483647\n\n", maxRetry * time.Millisecond, true},
+		{"retry: 0000000000000000000000015000\n\n", 15 * time.Second, true},
+		// Only one space after the colon is stripped: the rest is part of
+		// the value, which is then not all digits.
+		{"retry:  5000\n\n", 0, false},
+		{"retry: 5000 \n\n", 0, false},
+		{"retry: +5000\n\n", 0, false},
+		{"retry: \uff15\n\n", 0, false}, // a fullwidth digit is not an ASCII digit
+		{"retry\n\n", 0, false},
 		{"data: x\n\n", 0, false},
 	} {
 		r := NewReader(strings.NewReader(c.stream), 1<<20)
