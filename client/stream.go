@@ -48,7 +48,7 @@ var (
 // handle's, ErrStreamClosed, ErrStreamIdle, a *StatusError when the stream
 // could not be opened, or a transport error. When the service set a
 // reconnection time (the SSE retry field), ReconnectionTime reads it from
-// the error.
+// the error, which then wraps the others: compare with errors.Is, not ==.
 func (c *Client) Stream(ctx context.Context, lastEventID string, handle func(StreamEvent) error) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
