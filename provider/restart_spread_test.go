@@ -98,12 +98,12 @@ func restartFleet(t *testing.T, n int, retry, outage time.Duration) []time.Durat
 	time.Sleep(time.Minute) // virtual time: streams healthy past StreamHealthyAfter
 
 	srv.Stop()
-	time.Sleep(outage)
+	time.Sleep(outage) // virtual time: the service is down
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	up := time.Now()
-	time.Sleep(2 * time.Minute)
+	time.Sleep(2 * time.Minute) // virtual time: every provider's backoff has run out
 
 	var opens []time.Duration
 	for _, r := range srv.Requests() {
